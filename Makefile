@@ -1,0 +1,56 @@
+# chart-img-kit: every target installs what it needs, so each works from a fresh clone.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+PY := $(BIN)/python
+export PATH := $(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+export REDOCLY_TELEMETRY := off
+export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
+
+VENV_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+GEN_OUT ?= generated/chart_img_api
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help setup generate lint lint-spec test demo serve
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(VENV_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV_STAMP) $(NODE_STAMP) ## Create .venv and node_modules with every tool
+
+generate: $(VENV_STAMP) ## Regenerate the typed client in generated/ from openapi.yaml
+	openapi-python-client generate --path openapi.yaml --config openapi-python-client.yaml \
+		--output-path $(GEN_OUT) --meta none --overwrite --fail-on-warning
+	rm -rf $(GEN_OUT)/.ruff_cache
+	touch $(GEN_OUT)/py.typed
+
+lint: $(VENV_STAMP) ## ruff and mypy --strict on our code
+	ruff check overlays server tests
+	ruff format --check overlays server tests
+	mypy overlays/chart_img server/chart_img_server tests
+
+lint-spec: $(VENV_STAMP) $(NODE_STAMP) ## Judge openapi.yaml with openapi-spec-validator, Spectral and Redocly
+	openapi-spec-validator openapi.yaml
+	spectral lint --fail-severity=warn openapi.yaml
+	redocly lint --format=stylish openapi.yaml
+
+test: setup lint ## Lint, then run the whole test suite
+	$(PY) -m pytest
+
+serve: $(VENV_STAMP) ## Run the reference server on $(HOST):$(PORT)
+	$(PY) -m chart_img_server --host $(HOST) --port $(PORT)

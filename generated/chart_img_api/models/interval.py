@@ -1,0 +1,19 @@
+from enum import StrEnum
+
+
+class Interval(StrEnum):
+    DAY_1 = "1D"
+    HOUR_1 = "1h"
+    HOUR_12 = "12h"
+    HOUR_2 = "2h"
+    HOUR_4 = "4h"
+    HOUR_6 = "6h"
+    MINUTE_1 = "1m"
+    MINUTE_15 = "15m"
+    MINUTE_30 = "30m"
+    MINUTE_5 = "5m"
+    MONTH_1 = "1M"
+    WEEK_1 = "1W"
+
+    def __str__(self) -> str:
+        return str(self.value)

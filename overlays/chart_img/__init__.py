@@ -1,0 +1,1 @@
+"""The chart-img-kit client: a thin layer over the generated `chart_img_api`."""
