@@ -38,6 +38,7 @@ generate: $(VENV_STAMP) ## Regenerate the typed client in generated/ from openap
 		--output-path $(GEN_OUT) --meta none --overwrite --fail-on-warning
 	rm -rf $(GEN_OUT)/.ruff_cache
 	touch $(GEN_OUT)/py.typed
+	cp openapi.yaml $(GEN_OUT)/openapi.yaml
 
 lint: $(VENV_STAMP) ## ruff and mypy --strict on our code
 	ruff check overlays server tests
