@@ -44,6 +44,7 @@ lint: $(VENV_STAMP) ## ruff and mypy --strict on our code
 	ruff check overlays server tests
 	ruff format --check overlays server tests
 	mypy overlays/chart_img server/chart_img_server tests
+	mypy -p chart_img_api
 
 lint-spec: $(VENV_STAMP) $(NODE_STAMP) ## Judge openapi.yaml with openapi-spec-validator, Spectral and Redocly
 	openapi-spec-validator openapi.yaml
