@@ -34,4 +34,5 @@ def test_regenerating_the_client_changes_nothing(root: Path, tmp_path: Path) -> 
         check=True,
         capture_output=True,
     )
-    assert differences(root / "generated" / "chart_img_api", fresh) == [], "run `make generate` and commit the result"
+    committed = root / "generated" / "chart_img_api"
+    assert differences(committed, fresh) == [], "run `make generate` and commit the result"

@@ -45,9 +45,11 @@ def operation_examples(spec: dict[str, Any]) -> Iterator[Example]:
             where = f"{method.upper()} {path}"
             for parameter in operation.get("parameters", []):
                 for name, example in parameter.get("examples", {}).items():
-                    yield f"{where} {parameter['name']} example {name}", parameter[
-                        "schema"
-                    ], example["value"]
+                    yield (
+                        f"{where} {parameter['name']} example {name}",
+                        parameter["schema"],
+                        example["value"],
+                    )
             if "requestBody" in operation:
                 body = resolve(spec, operation["requestBody"])
                 yield from media_examples(f"{where} request", body["content"])
@@ -115,7 +117,8 @@ def test_every_operation_is_described_and_secured(spec: dict[str, Any]) -> None:
         for method, operation in item.items():
             assert operation["operationId"]
             assert len(operation["tags"]) == 1
-            assert operation["summary"] and operation["description"]
+            assert operation["summary"]
+            assert operation["description"]
             accepted = {name for requirement in operation["security"] for name in requirement}
             assert accepted == ({header, query} if method == "get" else {header})
 
