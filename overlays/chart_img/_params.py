@@ -1,0 +1,241 @@
+"""Chart requests from keyword arguments, mappings or the generated `AdvancedChartRequest`.
+
+Every value is checked before a request is sent: enum fields against the generated enums,
+numbers, strings and lists against the bounds and patterns of the spec, studies against the
+`Study` schema's `x-requires-perpetual` and `x-min-interval`. Only the fields the caller gave
+are sent; the server applies the spec's defaults to the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from enum import Enum, IntEnum
+from functools import cache
+from typing import Any, TypedDict, Unpack
+
+import attrs
+import chart_img_api.models as models
+from chart_img_api.models import (
+    AdvancedChartRequest,
+    FieldError,
+    FieldErrorLocation,
+    ImageFormat,
+    Interval,
+    Study,
+    Theme,
+    Timezone,
+    WatermarkSize,
+)
+from chart_img_api.types import UNSET
+
+from . import _spec
+from ._exceptions import RequestValidationError
+
+__all__ = [
+    "ChartFields",
+    "RequestLike",
+    "allowed_values",
+    "build_request",
+    "check_exchange_id",
+    "field_names",
+]
+
+
+class ChartFields(TypedDict, total=False):
+    """The chart fields as keyword arguments (snake_case names of the request's fields)."""
+
+    symbol: str
+    interval: Interval | str
+    width: int
+    height: int
+    theme: Theme | str
+    timezone: Timezone | str
+    format: ImageFormat | str
+    studies: Sequence[Study | str]
+    watermark: str
+    watermark_size: WatermarkSize | int | str
+    watermark_opacity: float
+
+
+RequestLike = AdvancedChartRequest | Mapping[str, Any] | None
+
+
+def build_request(
+    request: RequestLike = None, **fields: Unpack[ChartFields]
+) -> AdvancedChartRequest:
+    """Merge `request` (model or JSON-named mapping) and keyword `fields`, then check it all.
+
+    Raises:
+        RequestValidationError: listing every bad field and, for enums, the allowed values.
+    """
+    wire, errors = _collect(request, dict(fields))
+    checked: dict[str, Any] = {}
+    properties = _spec.request_properties()
+    for name, value in wire.items():
+        checked[name] = _check(name, value, properties[name], errors)
+    if not errors:
+        _check_studies_fit(checked, errors)
+    if errors:
+        raise RequestValidationError(errors)
+    attributes = _attribute_names()
+    return AdvancedChartRequest(
+        **{attributes[name]: checked.get(name, UNSET) for name in properties}
+    )
+
+
+def field_names() -> dict[str, str]:
+    """Keyword name -> JSON name, for every request field."""
+    return {attribute.rstrip("_"): name for name, attribute in _attribute_names().items()}
+
+
+def allowed_values(enum: type[Enum]) -> list[str]:
+    """A generated enum's values, in the order the spec lists them."""
+    order = _spec.enum_values(enum.__name__)
+    return [str(member.value) for member in sorted(enum, key=lambda m: order.index(m.value))]
+
+
+@cache
+def _attribute_names() -> dict[str, str]:
+    """JSON name -> attribute of the generated model (`format` -> `format_`)."""
+    attributes = {field.name for field in attrs.fields(AdvancedChartRequest)}
+    names: dict[str, str] = {}
+    for name in _spec.request_properties():
+        snake = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+        names[name] = snake if snake in attributes else f"{snake}_"
+    return names
+
+
+def _collect(
+    request: RequestLike, keywords: dict[str, Any]
+) -> tuple[dict[str, Any], list[FieldError]]:
+    errors: list[FieldError] = []
+    properties = _spec.request_properties()
+    if isinstance(request, AdvancedChartRequest):
+        wire = request.to_dict()
+    elif isinstance(request, Mapping):
+        wire = dict(request)
+    elif request is None:
+        wire = {}
+    else:
+        errors.append(_error("body", "must be an object", type(request).__name__))
+        wire = {}
+    for name in [name for name in wire if name not in properties]:
+        errors.append(
+            _error(name, f"is not a field; fields: {', '.join(properties)}", wire.pop(name))
+        )
+    by_keyword = field_names()
+    for keyword, value in keywords.items():
+        if keyword not in by_keyword:
+            errors.append(
+                _error(keyword, f"is not a field; fields: {', '.join(by_keyword)}", value)
+            )
+        elif value is not None:
+            wire[by_keyword[keyword]] = value
+    return wire, errors
+
+
+def _check(path: str, value: Any, schema: Mapping[str, Any], errors: list[FieldError]) -> Any:
+    enum = _enum_of(schema)
+    if enum is not None:
+        return _check_enum(path, value, enum, errors)
+    kind = schema.get("type")
+    before = len(errors)
+    if kind == "integer" and (isinstance(value, bool) or not isinstance(value, int)):
+        errors.append(_error(path, "must be an integer", value))
+    elif kind == "number" and (isinstance(value, bool) or not isinstance(value, int | float)):
+        errors.append(_error(path, "must be a number", value))
+    elif kind == "string" and not isinstance(value, str):
+        errors.append(_error(path, "must be a string", value))
+    elif kind == "array":
+        return _check_array(path, value, schema, errors)
+    if len(errors) == before:
+        _check_bounds(path, value, schema, errors)
+    return value
+
+
+def _check_enum(path: str, value: Any, enum: type[Enum], errors: list[FieldError]) -> Any:
+    if isinstance(value, enum):
+        return value
+    candidate = value
+    if issubclass(enum, IntEnum) and isinstance(value, str) and value.strip().isdigit():
+        candidate = int(value)
+    try:
+        return enum(candidate)
+    except ValueError:
+        errors.append(_error(path, f"must be one of: {', '.join(allowed_values(enum))}", value))
+        return value
+
+
+def _check_bounds(
+    path: str, value: Any, schema: Mapping[str, Any], errors: list[FieldError]
+) -> None:
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if (low is not None and value < low) or (high is not None and value > high):
+        errors.append(_error(path, f"must be between {low} and {high}", value))
+    max_length = schema.get("maxLength")
+    if max_length is not None and len(value) > max_length:
+        errors.append(_error(path, f"must be at most {max_length} characters", value))
+    pattern = schema.get("pattern")
+    if pattern is not None and re.search(pattern, value) is None:
+        errors.append(_error(path, f"must match {pattern}", value))
+
+
+def _check_array(path: str, value: Any, schema: Mapping[str, Any], errors: list[FieldError]) -> Any:
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        errors.append(_error(path, "must be a list", value))
+        return value
+    max_items = schema.get("maxItems")
+    if max_items is not None and len(value) > max_items:
+        errors.append(_error(path, f"must have at most {max_items} items", len(value)))
+    items = [_check(f"{path}[{i}]", item, schema["items"], errors) for i, item in enumerate(value)]
+    if schema.get("uniqueItems"):
+        seen: set[Any] = set()
+        for i, item in enumerate(items):
+            if item in seen:
+                errors.append(_error(f"{path}[{i}]", "repeats an earlier item", item))
+            seen.add(item)
+    return items
+
+
+def _check_studies_fit(checked: Mapping[str, Any], errors: list[FieldError]) -> None:
+    study = _spec.schema("Study")
+    properties = _spec.request_properties()
+    symbol = str(checked.get("symbol", properties["symbol"]["default"]))
+    interval = str(checked.get("interval", properties["interval"]["default"]))
+    intervals = _spec.enum_values("Interval")
+    for i, name in enumerate(checked.get("studies", [])):
+        if name in study["x-requires-perpetual"] and not symbol.upper().endswith(".P"):
+            errors.append(_error(f"studies[{i}]", "requires a perpetual (.P) symbol", name))
+        least = study["x-min-interval"].get(name)
+        if least is not None and intervals.index(interval) < intervals.index(least):
+            errors.append(
+                _error(f"studies[{i}]", f"requires an interval of at least {least}", name)
+            )
+
+
+def _enum_of(schema: Mapping[str, Any]) -> type[Enum] | None:
+    refs = [schema.get("$ref"), *(part.get("$ref") for part in schema.get("allOf", []))]
+    for ref in refs:
+        if ref is not None:
+            enum = getattr(models, str(ref).rsplit("/", 1)[-1])
+            if isinstance(enum, type) and issubclass(enum, Enum):
+                return enum
+    return None
+
+
+def _error(path: str, message: str, value: Any) -> FieldError:
+    if isinstance(value, Enum):
+        value = value.value
+    return FieldError(
+        type_="field", msg=message, path=path, location=FieldErrorLocation.BODY, value=value
+    )
+
+
+def check_exchange_id(exchange: str) -> str:
+    """`exchange` if it matches the spec's `ExchangeId`, else `RequestValidationError`."""
+    errors: list[FieldError] = []
+    _check("exchangeId", exchange, _spec.schema("ExchangeId"), errors)
+    if errors:
+        raise RequestValidationError(errors)
+    return exchange
