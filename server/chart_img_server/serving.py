@@ -1,0 +1,77 @@
+"""Run the server in a background thread: for tests, demos, benchmarks and docs."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import uvicorn
+from starlette.applications import Starlette
+
+from .app import ServerState, create_app
+from .render_pool import Renderer
+from .settings import Settings
+
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass(frozen=True, slots=True)
+class RunningServer:
+    base_url: str
+    api_key: str
+    app: Starlette
+    settings: Settings
+
+
+class ServerStartupError(RuntimeError):
+    pass
+
+
+@contextlib.contextmanager
+def running_server(
+    settings: Settings | None = None, *, renderer: Renderer | None = None
+) -> Iterator[RunningServer]:
+    """A live server on 127.0.0.1, on a free port, stopped when the block ends."""
+    settings = settings or Settings()
+    app = create_app(settings, renderer=renderer)
+    state: ServerState = app.state.server
+    with _listening_socket() as sock:
+        port = sock.getsockname()[1]
+        config = uvicorn.Config(app, lifespan="on", log_config=None, access_log=False)
+        server = uvicorn.Server(config)
+        settled = threading.Event()
+        thread = threading.Thread(
+            target=_serve, args=(server, sock, settled), name=f"chart-img-server:{port}"
+        )
+        state.on_started.append(settled.set)
+        thread.start()
+        try:
+            settled.wait()
+            if not state.started.is_set():
+                raise ServerStartupError("the chart-img server stopped during start-up")
+            yield RunningServer(f"http://{LOOPBACK}:{port}", state.keys.primary, app, settings)
+        finally:
+            server.should_exit = True
+            thread.join()
+
+
+def _serve(server: uvicorn.Server, sock: socket.socket, settled: threading.Event) -> None:
+    try:
+        server.run(sockets=[sock])
+    finally:
+        settled.set()
+
+
+@contextlib.contextmanager
+def _listening_socket() -> Iterator[socket.socket]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((LOOPBACK, 0))
+        sock.listen(128)
+        yield sock
+    finally:
+        sock.close()

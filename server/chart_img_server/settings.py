@@ -1,0 +1,109 @@
+"""Server settings, read from `CHART_IMG_SERVER_*` environment variables."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+ENV_PREFIX = "CHART_IMG_SERVER_"
+
+_T = TypeVar("_T")
+
+
+def utc_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def _default_storage_dir() -> Path:
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "chart-img-server" / "storage"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the server can be configured with; every field has a working default."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    keys: tuple[str, ...] = ()
+    keys_file: Path | None = None
+    storage_dir: Path = field(default_factory=_default_storage_dir)
+    public_base_url: str | None = None
+    render_timeout: float = 10.0
+    workers: int = 2
+    rate_limit: float = 10.0
+    rate_burst: int = 20
+    max_body_bytes: int = 65536
+    storage_retention: datetime.timedelta = datetime.timedelta(days=14)
+    purge_interval: float = 300.0
+    clock: Callable[[], datetime.datetime] = utc_now
+    monotonic: Callable[[], float] = time.monotonic
+
+    def __post_init__(self) -> None:
+        _require(self.port >= 0 and self.port <= 65535, "port", "be between 0 and 65535")
+        _require(self.render_timeout > 0, "render_timeout", "be positive")
+        _require(self.workers >= 1, "workers", "be at least 1")
+        _require(self.rate_limit >= 0, "rate_limit", "be zero (off) or positive")
+        _require(self.rate_burst >= 1, "rate_burst", "be at least 1")
+        _require(self.max_body_bytes >= 1, "max_body_bytes", "be at least 1")
+        _require(self.storage_retention.total_seconds() > 0, "storage_retention", "be positive")
+        _require(self.purge_interval > 0, "purge_interval", "be positive")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from `CHART_IMG_SERVER_*` variables; unset ones keep their defaults."""
+        env = _PrefixedEnv(os.environ if environ is None else environ)
+        defaults = cls()
+        return cls(
+            host=env.get("HOST", str, defaults.host),
+            port=env.get("PORT", int, defaults.port),
+            keys=env.get("KEYS", _split_keys, defaults.keys),
+            keys_file=env.get("KEYS_FILE", Path, defaults.keys_file),
+            storage_dir=env.get("STORAGE_DIR", Path, defaults.storage_dir),
+            public_base_url=env.get("PUBLIC_BASE_URL", _base_url, defaults.public_base_url),
+            render_timeout=env.get("RENDER_TIMEOUT", float, defaults.render_timeout),
+            workers=env.get("WORKERS", int, defaults.workers),
+            rate_limit=env.get("RATE_LIMIT", float, defaults.rate_limit),
+            rate_burst=env.get("RATE_BURST", int, defaults.rate_burst),
+            max_body_bytes=env.get("MAX_BODY_BYTES", int, defaults.max_body_bytes),
+            storage_retention=env.get("STORAGE_RETENTION", _seconds, defaults.storage_retention),
+            purge_interval=env.get("PURGE_INTERVAL", float, defaults.purge_interval),
+        )
+
+
+class _PrefixedEnv:
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+
+    def get(self, name: str, parse: Callable[[str], _T], default: _T) -> _T:
+        raw = self._environ.get(ENV_PREFIX + name, "").strip()
+        if not raw:
+            return default
+        try:
+            return parse(raw)
+        except ValueError as exc:
+            raise ValueError(f"{ENV_PREFIX}{name}={raw!r} is not valid: {exc}") from None
+
+
+def _require(condition: bool, name: str, what: str) -> None:
+    if not condition:
+        raise ValueError(f"setting {name} must {what}")
+
+
+def _split_keys(raw: str) -> tuple[str, ...]:
+    return tuple(key.strip() for key in raw.split(",") if key.strip())
+
+
+def _base_url(raw: str) -> str:
+    if not raw.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://")
+    return raw.rstrip("/")
+
+
+def _seconds(raw: str) -> datetime.timedelta:
+    return datetime.timedelta(seconds=float(raw))

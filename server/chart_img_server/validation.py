@@ -1,0 +1,202 @@
+"""From a request body to a `ChartRequest`: JSON, then the spec's schema, then the catalog."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
+
+from jsonschema import ValidationError
+
+from .catalog import Catalog
+from .chart import ChartRequest
+from .errors import ApiError, FieldError, FieldErrors
+from .spec import ApiSpec
+
+REQUEST_SCHEMA = "AdvancedChartRequest"
+JSON_MEDIA_TYPE = "application/json"
+
+# When one field breaks several rules, the error about its kind says the most.
+_KEYWORD_PRIORITY = {"type": 0, "enum": 1, "const": 1}
+
+
+class _InvalidJson(ValueError):
+    pass
+
+
+class ChartRequestParser:
+    """Validates chart request bodies against the spec, loaded once."""
+
+    def __init__(self, spec: ApiSpec, catalog: Catalog) -> None:
+        self._spec = spec
+        self._catalog = catalog
+        self._validator = spec.validator(REQUEST_SCHEMA)
+        self._defaults = spec.chart_request_defaults
+        self._integer_fields = spec.integer_fields
+        self._intervals = spec.intervals
+        self._rules = spec.study_rules
+
+    def parse(self, body: bytes, content_type: str | None) -> ChartRequest:
+        """The chart a body asks for; raises `ApiError` (400, 422) when it cannot be drawn."""
+        fields = self._read_json(body, content_type)
+        errors = self._field_errors(fields)
+        if errors:
+            raise FieldErrors(errors)
+        chart = self._chart_request({**self._defaults, **self._with_integers(fields)})
+        self._check_semantics(chart)
+        return chart
+
+    def _read_json(self, body: bytes, content_type: str | None) -> dict[str, Any]:
+        if not body.strip():
+            return {}
+        if not _is_json_media_type(content_type):
+            raise ApiError(400, "Invalid Request")
+        try:
+            document = json.loads(
+                body,
+                object_pairs_hook=_reject_duplicate_keys,
+                parse_constant=_reject_constant,
+            )
+        except (ValueError, RecursionError):
+            raise ApiError(400, "Invalid Request") from None
+        if not isinstance(document, dict):
+            raise ApiError(400, "Invalid Request")
+        return document
+
+    def _field_errors(self, fields: Mapping[str, Any]) -> list[FieldError]:
+        found: dict[str, tuple[int, FieldError]] = {}
+        for error in self._validator.iter_errors(fields):
+            for priority, field_error in _describe(error, fields):
+                kept = found.get(field_error.path)
+                if kept is None or priority < kept[0]:
+                    found[field_error.path] = (priority, field_error)
+        order = {name: index for index, name in enumerate(fields)}
+        return sorted(
+            (error for _, error in found.values()), key=lambda e: _body_order(e.path, order)
+        )
+
+    def _with_integers(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            name: int(value) if name in self._integer_fields and isinstance(value, float) else value
+            for name, value in fields.items()
+        }
+
+    def _chart_request(self, values: Mapping[str, Any]) -> ChartRequest:
+        exchange, ticker = str(values["symbol"]).split(":", 1)
+        return ChartRequest(
+            exchange=exchange.upper(),
+            ticker=ticker.upper(),
+            interval=values["interval"],
+            width=values["width"],
+            height=values["height"],
+            theme=values["theme"],
+            timezone=values["timezone"],
+            format=values["format"],
+            studies=tuple(values["studies"]),
+            watermark=values.get("watermark"),
+            watermark_size=values["watermarkSize"],
+            watermark_opacity=float(values["watermarkOpacity"]),
+        )
+
+    def _check_semantics(self, chart: ChartRequest) -> None:
+        if not self._catalog.has_symbol(chart.exchange, chart.ticker):
+            raise ApiError(422, "Invalid Symbol")
+        for study in chart.studies:
+            if study in self._rules.requires_perpetual and not chart.is_perpetual:
+                raise ApiError(422, f'Study "{study}" requires a perpetual (.P) symbol')
+            least = self._rules.min_interval.get(study)
+            if least is not None and self._intervals.index(chart.interval) < self._intervals.index(
+                least
+            ):
+                raise ApiError(422, f'Study "{study}" requires an interval of at least {least}')
+
+
+def _is_json_media_type(content_type: str | None) -> bool:
+    if content_type is None:
+        return False
+    return content_type.split(";", 1)[0].strip().lower() == JSON_MEDIA_TYPE
+
+
+def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        raise _InvalidJson("duplicate key")
+    return document
+
+
+def _reject_constant(name: str) -> Any:
+    raise _InvalidJson(f"{name} is not JSON")
+
+
+def _describe(
+    error: ValidationError, fields: Mapping[str, Any]
+) -> Iterable[tuple[int, FieldError]]:
+    """The field errors one schema error stands for, each with its priority."""
+    priority = _KEYWORD_PRIORITY.get(str(error.validator), 2)
+    schema: Any = error.schema
+    instance: Any = error.instance
+    if error.validator == "additionalProperties":
+        allowed = schema.get("properties", {})
+        for name in fields:
+            if name not in allowed:
+                yield priority, FieldError(name, "is not a supported field", fields[name])
+        return
+    path = _path(error.absolute_path)
+    if error.validator == "uniqueItems":
+        index = _first_repeat(instance)
+        yield priority, FieldError(f"{path}[{index}]", "must not repeat", instance[index])
+        return
+    yield priority, FieldError(path, _message(error), instance)
+
+
+def _path(parts: Iterable[str | int]) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def _first_repeat(items: list[Any]) -> int:
+    seen: list[Any] = []
+    for index, item in enumerate(items):
+        if item in seen:
+            return index
+        seen.append(item)
+    return 0
+
+
+_TYPE_NAMES = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "array": "an array",
+    "object": "an object",
+    "boolean": "a boolean",
+    "null": "null",
+}
+
+
+def _message(error: ValidationError) -> str:
+    keyword, limit = str(error.validator), cast(Any, error.validator_value)
+    if keyword == "type":
+        kinds = [limit] if isinstance(limit, str) else list(limit)
+        return "must be " + " or ".join(_TYPE_NAMES.get(kind, kind) for kind in kinds)
+    messages = {
+        "enum": "must be supported",
+        "const": f"must be {limit!r}",
+        "minimum": f"must be at least {limit}",
+        "maximum": f"must be at most {limit}",
+        "exclusiveMinimum": f"must be greater than {limit}",
+        "exclusiveMaximum": f"must be less than {limit}",
+        "minLength": f"must be at least {limit} characters long",
+        "maxLength": f"must be at most {limit} characters long",
+        "minItems": f"must have at least {limit} items",
+        "maxItems": f"must have at most {limit} items",
+        "pattern": f"must match the pattern {limit}",
+    }
+    return messages.get(keyword, error.message)
+
+
+def _body_order(path: str, order: Mapping[str, int]) -> tuple[int, str]:
+    name = path.split("[", 1)[0].split(".", 1)[0]
+    return order.get(name, len(order)), path
