@@ -89,7 +89,7 @@ class RetryPolicy:
         if retry_after is not None:
             return retry_after
         backoff = tenacity.wait_exponential_jitter(
-            initial=self.backoff_initial, max=self.backoff_max, jitter=self.jitter
+            multiplier=self.backoff_initial, max=self.backoff_max, jitter=self.jitter
         )
         return backoff(state)
 
