@@ -56,3 +56,7 @@ test: setup lint ## Lint, then run the whole test suite
 
 serve: $(VENV_STAMP) ## Run the reference server on $(HOST):$(PORT)
 	$(PY) -m chart_img_server --host $(HOST) --port $(PORT)
+
+.PHONY: demo
+demo: $(VENV_STAMP) ## Start the reference server and capture the doc's example charts into out/
+	$(BIN)/chart-img demo --out-dir out

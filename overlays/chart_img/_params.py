@@ -38,6 +38,7 @@ __all__ = [
     "allowed_values",
     "build_request",
     "check_exchange_id",
+    "enum_of",
     "field_names",
 ]
 
@@ -136,7 +137,7 @@ def _collect(
 
 
 def _check(path: str, value: Any, schema: Mapping[str, Any], errors: list[FieldError]) -> Any:
-    enum = _enum_of(schema)
+    enum = enum_of(schema)
     if enum is not None:
         return _check_enum(path, value, enum, errors)
     kind = schema.get("type")
@@ -214,7 +215,8 @@ def _check_studies_fit(checked: Mapping[str, Any], errors: list[FieldError]) -> 
             )
 
 
-def _enum_of(schema: Mapping[str, Any]) -> type[Enum] | None:
+def enum_of(schema: Mapping[str, Any]) -> type[Enum] | None:
+    """The generated enum a property refers to (`$ref` or `allOf: [$ref]`), if any."""
     refs = [schema.get("$ref"), *(part.get("$ref") for part in schema.get("allOf", []))]
     for ref in refs:
         if ref is not None:

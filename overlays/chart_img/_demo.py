@@ -1,0 +1,79 @@
+"""`chart-img demo` (and `make demo`): the documentation's example charts, end to end.
+
+Starts the reference server on a free loopback port with a key of its own, captures the
+spec's three example charts and one stored chart (downloaded and verified against its size and
+ETag) into a directory, prints a summary, and stops the server.
+"""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from chart_img_server import Settings, running_server
+from rich.console import Console
+from rich.table import Table
+
+from ._client import ChartImg
+from ._images import ChartImage
+from ._spec import request_example
+
+__all__ = ["CHART_EXAMPLES", "STORED_EXAMPLE", "DemoCapture", "run_demo"]
+
+CHART_EXAMPLES = ("openInterest", "longShortRatio", "liquidations")
+STORED_EXAMPLE = "newYorkLiquidations"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoCapture:
+    example: str
+    file: Path
+    image: ChartImage
+    seconds: float
+    how: str
+
+
+def run_demo(out_dir: Path, console: Console) -> list[DemoCapture]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(24)
+    captures: list[DemoCapture] = []
+    with tempfile.TemporaryDirectory(prefix="chart-img-demo-") as storage:
+        settings = Settings(keys=(key,), storage_dir=Path(storage))
+        with running_server(settings) as server:
+            console.print(f"Reference server listening on {server.base_url}")
+            with ChartImg(api_key=server.api_key, base_url=server.base_url) as client:
+                for example in CHART_EXAMPLES:
+                    started = time.perf_counter()
+                    image = client.chart(request_example(example))
+                    captures.append(_saved(example, image, out_dir, started, "captured"))
+                started = time.perf_counter()
+                stored = client.store(request_example(STORED_EXAMPLE))
+                image = stored.download()
+                how = f"stored, downloaded, size and ETag {stored.etag} verified"
+                captures.append(_saved(STORED_EXAMPLE, image, out_dir, started, how))
+        console.print("Reference server stopped")
+    console.print(_table(captures))
+    return captures
+
+
+def _saved(example: str, image: ChartImage, out_dir: Path, started: float, how: str) -> DemoCapture:
+    path = image.save(out_dir / f"{example}{image.extension}")
+    return DemoCapture(example, path, image, time.perf_counter() - started, how)
+
+
+def _table(captures: list[DemoCapture]) -> Table:
+    table = Table(title="The documentation's example charts")
+    for column in ("file", "size", "dimensions", "time", "how"):
+        table.add_column(column, justify="right" if column in {"size", "time"} else "left")
+    for capture in captures:
+        table.add_row(
+            str(capture.file),
+            f"{capture.image.size:,} B",
+            f"{capture.image.width}x{capture.image.height}",
+            f"{capture.seconds * 1000:.0f} ms",
+            capture.how,
+        )
+    return table
