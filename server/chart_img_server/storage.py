@@ -14,7 +14,7 @@ import os
 import re
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,21 +89,26 @@ class LocalStorage:
         return (stored, data) if len(data) == stored.size else None
 
     def purge_expired(self) -> int:
-        """Deletes expired objects, and temp files and images left by interrupted writes."""
+        """Deletes expired objects, and files left by interrupted writes; returns the count."""
         if not self.root.is_dir():
             return 0
         now = self._clock()
         removed = 0
         for path in self._files():
-            if _is_stale(path, now):
+            if path.name.endswith(_META_SUFFIX):
+                stored = _read_meta("", path)
+                if stored is None or now >= stored.expire_at:
+                    _remove(path.with_name(path.name.removesuffix(_META_SUFFIX)))
+                    removed += 1
+            elif _is_abandoned(path, now):
                 path.unlink(missing_ok=True)
                 removed += 1
         return removed
 
-    def _files(self) -> Iterator[Path]:
-        for directory, _, names in os.walk(self.root):
-            for name in names:
-                yield Path(directory) / name
+    def _files(self) -> list[Path]:
+        return [
+            Path(directory) / name for directory, _, names in os.walk(self.root) for name in names
+        ]
 
     def _path(self, key: str) -> Path | None:
         """The file for a key, only for well-formed keys inside the storage directory."""
@@ -166,23 +171,12 @@ def _remove(image: Path) -> None:
     image.unlink(missing_ok=True)
 
 
-def _is_stale(path: Path, now: datetime.datetime) -> bool:
-    if path.name.startswith(_TEMP_PREFIX) or not path.name.endswith(_META_SUFFIX):
-        return _is_orphan(path, now)
-    image = path.with_name(path.name.removesuffix(_META_SUFFIX))
-    stored = _read_meta("", path)
-    if stored is None or now >= stored.expire_at:
-        image.unlink(missing_ok=True)
-        return True
-    return False
-
-
-def _is_orphan(path: Path, now: datetime.datetime) -> bool:
+def _is_abandoned(path: Path, now: datetime.datetime) -> bool:
     """A temp file, or an image without metadata, old enough that no write is still on it."""
-    if path.name.startswith(_TEMP_PREFIX) or not _meta_path(path).exists():
-        try:
-            modified = datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.UTC)
-        except OSError:
-            return False
-        return now - modified >= _STALE_TEMP_AGE
-    return False
+    if not path.name.startswith(_TEMP_PREFIX) and _meta_path(path).exists():
+        return False
+    try:
+        modified = datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.UTC)
+    except OSError:
+        return False
+    return now - modified >= _STALE_TEMP_AGE
