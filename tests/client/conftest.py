@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import socket
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,15 +59,23 @@ class FakeApi:
     def route(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
         if request.url.host == STORAGE_HOST:
-            return httpx.Response(200, content=self.image, headers={"content-type": self.media_type})
+            return httpx.Response(
+                200, content=self.image, headers={"content-type": self.media_type}
+            )
         if path == "/v3/coinalyze/exchange/list":
-            return json_response(200, {"updatedAt": "2024-08-11T12:00:00.000Z", "payload": ["BINANCE", "BYBIT"]})
+            return json_response(
+                200, {"updatedAt": "2024-08-11T12:00:00.000Z", "payload": ["BINANCE", "BYBIT"]}
+            )
         if path.startswith("/v3/coinalyze/exchange/"):
             return json_response(
                 200, {"updatedAt": None, "payload": ["BTCUSDT", "BTCUSDT.P", "ETHUSDT"]}
             )
+        if path.startswith("/v3/coinalyze/advanced-chart") and b"NOPE" in request.content:
+            return json_response(422, {"message": "Invalid Symbol"})
         if path == "/v3/coinalyze/advanced-chart":
-            return httpx.Response(200, content=self.image, headers={"content-type": self.media_type})
+            return httpx.Response(
+                200, content=self.image, headers={"content-type": self.media_type}
+            )
         if path == "/v3/coinalyze/advanced-chart/storage":
             return json_response(200, self.stored())
         return json_response(404, {"message": "Not Found"})
@@ -121,9 +128,9 @@ def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def refused_url() -> Iterator[str]:
+def refused_url() -> str:
     """A loopback URL where nothing listens: the port was bound, then released."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
+    return f"http://127.0.0.1:{port}"

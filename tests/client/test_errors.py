@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from chart_img import (
     APIConnectionError,
     APIResponseError,
@@ -53,7 +52,9 @@ def client_for(api: FakeApi, **options: object) -> ChartImg:
         (418, APIStatusError),
     ],
 )
-def test_status_maps_to_its_class(fake_api: FakeApi, status: int, error_class: type) -> None:
+def test_status_maps_to_its_class(
+    fake_api: FakeApi, status: int, error_class: type[APIStatusError]
+) -> None:
     fake_api.queue.append(json_response(status, {"message": "Something"}))
     with client_for(fake_api) as client, pytest.raises(error_class) as caught:
         client.chart()
@@ -63,13 +64,20 @@ def test_status_maps_to_its_class(fake_api: FakeApi, status: int, error_class: t
     assert error.body == {"message": "Something"}
     assert error.message == "Something"
     assert error.response.status_code == status
-    assert str(error).startswith(f"{status} ") and str(error).endswith(": Something")
+    assert str(error).startswith(f"{status} ")
+    assert str(error).endswith(": Something")
 
 
 def test_field_errors_are_parsed(fake_api: FakeApi) -> None:
     body = {
         "errors": [
-            {"type": "field", "value": "14h", "msg": "must be supported", "path": "interval", "location": "body"},
+            {
+                "type": "field",
+                "value": "14h",
+                "msg": "must be supported",
+                "path": "interval",
+                "location": "body",
+            },
             {"type": "field", "msg": "must be an integer", "path": "width", "location": "body"},
         ]
     }
@@ -77,9 +85,15 @@ def test_field_errors_are_parsed(fake_api: FakeApi) -> None:
     with client_for(fake_api) as client, pytest.raises(UnprocessableError) as caught:
         client.chart()
     errors = caught.value.field_errors
-    assert [(e.path, e.msg, e.value) for e in errors][0] == ("interval", "must be supported", "14h")
+    assert next((e.path, e.msg, e.value) for e in errors) == (
+        "interval",
+        "must be supported",
+        "14h",
+    )
     assert errors[1].path == "width"
-    assert caught.value.message == "interval: must be supported (got '14h'); width: must be an integer"
+    assert (
+        caught.value.message == "interval: must be supported (got '14h'); width: must be an integer"
+    )
 
 
 def test_unprocessable_with_a_message(fake_api: FakeApi) -> None:
@@ -107,22 +121,26 @@ def test_html_success_body_is_a_response_error(fake_api: FakeApi) -> None:
 
 
 def test_non_image_success_is_a_response_error(fake_api: FakeApi) -> None:
-    fake_api.queue.append(httpx.Response(200, content=b"string", headers={"content-type": "image/png"}))
+    fake_api.queue.append(
+        httpx.Response(200, content=b"string", headers={"content-type": "image/png"})
+    )
     with client_for(fake_api) as client, pytest.raises(APIResponseError, match="PNG or JPEG"):
         client.chart()
 
 
 def test_rate_limited_carries_retry_after(fake_api: FakeApi) -> None:
-    fake_api.queue.append(json_response(429, {"message": "Too Many Requests"}, {"Retry-After": "7"}))
+    fake_api.queue.append(
+        json_response(429, {"message": "Too Many Requests"}, {"Retry-After": "7"})
+    )
     with client_for(fake_api) as client, pytest.raises(RateLimitedError) as caught:
         client.exchanges()
     assert caught.value.retry_after == 7.0
 
 
 def test_connection_refused(refused_url: str) -> None:
-    with ChartImg(api_key=API_KEY, base_url=refused_url, max_retries=0) as client:
-        with pytest.raises(APIConnectionError, match="Could not reach the server") as caught:
-            client.exchanges()
+    client = ChartImg(api_key=API_KEY, base_url=refused_url, max_retries=0)
+    with client, pytest.raises(APIConnectionError, match="Could not reach the server") as caught:
+        client.exchanges()
     assert not isinstance(caught.value, APITimeoutError)
 
 
@@ -143,7 +161,9 @@ def test_validation_fails_before_any_request(fake_api: FakeApi) -> None:
 async def test_async_status_and_field_errors(fake_api: FakeApi) -> None:
     fake_api.queue += [
         json_response(403, {"message": "Invalid API Key"}),
-        json_response(422, {"errors": [{"type": "field", "msg": "bad", "path": "width", "location": "body"}]}),
+        json_response(
+            422, {"errors": [{"type": "field", "msg": "bad", "path": "width", "location": "body"}]}
+        ),
         httpx.Response(502, text="<html/>", headers={"content-type": "text/html"}),
     ]
     async with AsyncChartImg(

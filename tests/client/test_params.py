@@ -5,11 +5,10 @@ from __future__ import annotations
 import typing
 
 import pytest
-from chart_img_api.models import AdvancedChartRequest, Interval, Study, Theme, WatermarkSize
-
 from chart_img import ChartFields, RequestValidationError, allowed_values, build_request
 from chart_img._params import check_exchange_id, field_names
 from chart_img._spec import enum_values, request_properties
+from chart_img_api.models import AdvancedChartRequest, Interval, Study, Theme, WatermarkSize
 
 
 def test_only_given_fields_are_sent() -> None:

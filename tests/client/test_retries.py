@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from chart_img import (
     APIConnectionError,
     AsyncChartImg,
@@ -13,6 +12,7 @@ from chart_img import (
     ProcessTimeoutError,
     RateLimitedError,
     RetryPolicy,
+    ServerError,
 )
 
 from .conftest import API_KEY, BASE_URL, FakeApi, SleepRecorder, json_response
@@ -60,9 +60,9 @@ def test_retry_after_as_http_date_is_honoured(fake_api: FakeApi, sleeps: SleepRe
 def test_retry_after_beyond_the_cap_is_not_waited(fake_api: FakeApi, sleeps: SleepRecorder) -> None:
     fake_api.queue.append(json_response(429, TOO_MANY, {"Retry-After": "3600"}))
     policy = RetryPolicy(retry_after_max=30)
-    with sync_client(fake_api, sleeps, retry_policy=policy) as client:
-        with pytest.raises(RateLimitedError) as caught:
-            client.exchanges()
+    client = sync_client(fake_api, sleeps, retry_policy=policy)
+    with client, pytest.raises(RateLimitedError) as caught:
+        client.exchanges()
     assert caught.value.retry_after == 3600
     assert sleeps.delays == []
     assert len(fake_api.requests) == 1
@@ -71,9 +71,9 @@ def test_retry_after_beyond_the_cap_is_not_waited(fake_api: FakeApi, sleeps: Sle
 def test_retries_exhausted_on_504(fake_api: FakeApi, sleeps: SleepRecorder) -> None:
     fake_api.queue += [json_response(504, {"message": "Process Timeout"})] * 3
     policy = RetryPolicy(max_retries=2, backoff_initial=0.5, backoff_max=8.0, jitter=0.25)
-    with sync_client(fake_api, sleeps, retry_policy=policy) as client:
-        with pytest.raises(ProcessTimeoutError):
-            client.chart()
+    client = sync_client(fake_api, sleeps, retry_policy=policy)
+    with client, pytest.raises(ProcessTimeoutError):
+        client.chart()
     assert len(fake_api.requests) == 3
     first, second = sleeps.delays
     assert 0.5 <= first <= 0.75
@@ -90,7 +90,7 @@ def test_backoff_is_capped(fake_api: FakeApi, sleeps: SleepRecorder) -> None:
 
 def test_max_retries_zero_disables(fake_api: FakeApi, sleeps: SleepRecorder) -> None:
     fake_api.queue.append(json_response(500, {"message": "Internal Server Error"}))
-    with sync_client(fake_api, sleeps, max_retries=0) as client, pytest.raises(Exception):
+    with sync_client(fake_api, sleeps, max_retries=0) as client, pytest.raises(ServerError):
         client.exchanges()
     assert (len(fake_api.requests), sleeps.delays) == (1, [])
 
@@ -110,9 +110,9 @@ def test_connection_errors_are_retried(fake_api: FakeApi, sleeps: SleepRecorder)
 
 
 def test_connection_refused_exhausts_retries(refused_url: str, sleeps: SleepRecorder) -> None:
-    with ChartImg(api_key=API_KEY, base_url=refused_url, sleep=sleeps, max_retries=2) as client:
-        with pytest.raises(APIConnectionError):
-            client.exchanges()
+    client = ChartImg(api_key=API_KEY, base_url=refused_url, sleep=sleeps, max_retries=2)
+    with client, pytest.raises(APIConnectionError):
+        client.exchanges()
     assert len(sleeps.delays) == 2
 
 

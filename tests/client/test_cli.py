@@ -1,0 +1,222 @@
+"""The `chart-img` CLI through typer's `CliRunner`, over `httpx.MockTransport`."""
+
+from __future__ import annotations
+
+import builtins
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from chart_img import Interval, Theme, allowed_values
+from chart_img.cli import CliState, app
+from PIL import Image
+from typer.testing import CliRunner, Result
+
+from .conftest import API_KEY, BASE_URL, FakeApi, SleepRecorder, json_response
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner(env={"CHART_IMG_API_KEY": API_KEY, "COLUMNS": "2000"})
+
+
+def invoke(
+    runner: CliRunner, api: FakeApi, *args: str, sleeps: SleepRecorder | None = None
+) -> Result:
+    transport = httpx.MockTransport(api)
+    recorder = sleeps or SleepRecorder()
+    state = CliState(
+        transport=transport, async_transport=transport, sleep=recorder, async_sleep=recorder.asleep
+    )
+    return runner.invoke(app, ["--base-url", BASE_URL, *args], obj=state)
+
+
+def test_exchanges(runner: CliRunner, fake_api: FakeApi) -> None:
+    result = invoke(runner, fake_api, "exchanges")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.split() == ["BINANCE", "BYBIT"]
+    assert fake_api.requests[0].headers["x-api-key"] == API_KEY
+
+
+def test_symbols_grep_and_json(runner: CliRunner, fake_api: FakeApi) -> None:
+    result = invoke(runner, fake_api, "symbols", "binance", "--grep", "btc")
+    assert result.stdout.split() == ["BTCUSDT", "BTCUSDT.P"]
+    result = invoke(runner, fake_api, "symbols", "binance", "--json")
+    assert json.loads(result.stdout) == {
+        "updatedAt": None,
+        "payload": ["BTCUSDT", "BTCUSDT.P", "ETHUSDT"],
+    }
+
+
+def test_chart_writes_the_file(runner: CliRunner, fake_api: FakeApi, tmp_path: Path) -> None:
+    target = tmp_path / "eth.png"
+    result = invoke(
+        runner, fake_api, "chart", "--symbol", "BINANCE:ETHUSDT", "--interval", "15m",
+        "--study", "Buy Sell Pressure", "--study", "Aggregated CVD Spot", "--watermark-size", "32",
+        "-o", str(target), "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {
+        "file": str(target), "size": len(fake_api.image), "width": 800, "height": 600,
+        "mediaType": "image/png",
+    }  # fmt: skip
+    assert target.read_bytes() == fake_api.image
+    assert json.loads(fake_api.requests[0].content) == {
+        "symbol": "BINANCE:ETHUSDT",
+        "interval": "15m",
+        "studies": ["Buy Sell Pressure", "Aggregated CVD Spot"],
+        "watermarkSize": 32,
+    }
+
+
+def test_chart_refuses_a_contradicting_extension(
+    runner: CliRunner, fake_api: FakeApi, tmp_path: Path
+) -> None:
+    result = invoke(runner, fake_api, "chart", "-o", str(tmp_path / "x.jpg"))
+    assert result.exit_code == 1
+    assert "force" in result.stderr
+    assert (
+        invoke(runner, fake_api, "chart", "-o", str(tmp_path / "x.jpg"), "--force").exit_code == 0
+    )
+
+
+def test_store_prints_the_url_or_json(runner: CliRunner, fake_api: FakeApi) -> None:
+    result = invoke(runner, fake_api, "store", "--theme", "dark")
+    assert result.stdout.strip() == fake_api.stored()["url"]
+    result = invoke(runner, fake_api, "store", "--json")
+    assert json.loads(result.stdout)["etag"] == fake_api.stored()["etag"]
+
+
+def test_help_lists_allowed_values_from_the_spec(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["chart", "--help"])
+    assert ", ".join(allowed_values(Interval)) in result.stdout
+    assert ", ".join(allowed_values(Theme)) in result.stdout
+    assert "From 400 to 2048" in result.stdout
+    assert "Aggregated Long/Short Accounts Ratio" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        (400, 11),
+        (403, 12),
+        (404, 13),
+        (413, 14),
+        (422, 15),
+        (429, 16),
+        (500, 17),
+        (504, 18),
+        (401, 10),
+    ],
+)
+def test_one_line_and_an_exit_code_per_error_class(
+    runner: CliRunner, fake_api: FakeApi, status: int, code: int
+) -> None:
+    fake_api.queue += [json_response(status, {"message": "Oops"})] * 3
+    result = invoke(runner, fake_api, "exchanges")
+    assert result.exit_code == code
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith("chart-img: ")
+    assert line.endswith(": Oops")
+
+
+def test_json_errors(runner: CliRunner, fake_api: FakeApi) -> None:
+    fake_api.queue.append(json_response(403, {"message": "Invalid API Key"}))
+    result = invoke(runner, fake_api, "exchanges", "--json")
+    assert json.loads(result.stderr) == {
+        "error": "ForbiddenError", "message": "403 Forbidden: Invalid API Key", "status": 403,
+        "exitCode": 12,
+    }  # fmt: skip
+
+
+def test_invalid_option_value_lists_allowed_values(runner: CliRunner, fake_api: FakeApi) -> None:
+    result = invoke(runner, fake_api, "chart", "--interval", "14h")
+    assert result.exit_code == 2
+    assert "must be one of: 1m, 5m" in result.stderr
+    assert fake_api.requests == []
+
+
+def test_connection_refused_exit_code(runner: CliRunner, refused_url: str) -> None:
+    state = CliState(sleep=SleepRecorder())
+    result = runner.invoke(
+        app, ["--base-url", refused_url, "--max-retries", "0", "exchanges"], obj=state
+    )
+    assert result.exit_code == 3
+    assert "Could not reach the server" in result.stderr
+
+
+def test_missing_key(fake_api: FakeApi) -> None:
+    result = CliRunner().invoke(
+        app, ["exchanges"], obj=CliState(transport=httpx.MockTransport(fake_api))
+    )
+    assert result.exit_code == 1
+    assert "CHART_IMG_API_KEY" in result.stderr
+
+
+def test_batch_with_one_failing_line(runner: CliRunner, fake_api: FakeApi, tmp_path: Path) -> None:
+    lines = [
+        {"symbol": "BINANCE:BTCUSD.P", "interval": "12h"},
+        {"symbol": "BINANCE:ETHUSDT", "interval": "14h"},
+        {"symbol": "BINANCE:NOPE"},
+        {"theme": "dark"},
+    ]
+    batch = tmp_path / "charts.jsonl"
+    batch.write_text("\n".join(json.dumps(line) for line in lines) + "\n\nnot json\n")
+    out = tmp_path / "images"
+    sleeps = SleepRecorder()
+    fake_api.queue.append(
+        json_response(429, {"message": "Too Many Requests"}, {"Retry-After": "1"})
+    )
+    result = invoke(
+        runner, fake_api, "batch", str(batch), "-d", str(out), "-c", "2", "--json", sleeps=sleeps
+    )
+    assert result.exit_code == 1, result.output
+    summary = {item["number"]: item for item in json.loads(result.stdout)}
+    assert sorted(summary) == [1, 2, 3, 4, 6]
+    assert [n for n, item in summary.items() if item["ok"]] == [1, 4]
+    assert "must be one of" in summary[2]["error"]
+    assert "Invalid Symbol" in summary[3]["error"]
+    assert "not JSON" in summary[6]["error"]
+    assert sorted(p.name for p in out.iterdir()) == ["001-BINANCE-BTCUSD.P.png", "004-chart.png"]
+    assert sleeps.delays == [1.0]
+    assert "charts" in result.stderr  # the progress bar
+
+
+def test_batch_yaml_all_good_prints_a_table(runner: CliRunner, tmp_path: Path, images: Any) -> None:
+    api = FakeApi(image=images.jpeg(1280, 720), media_type="image/jpeg")
+    batch = tmp_path / "charts.yaml"
+    batch.write_text("- symbol: BYBIT:SOLUSDT.P\n  format: jpeg\n- {interval: 1h, format: jpeg}\n")
+    out = tmp_path / "images"
+    result = invoke(runner, api, "batch", str(batch), "-d", str(out))
+    assert result.exit_code == 0, result.output
+    assert "2 captured, 0 failed" in result.stdout
+    assert "1280x720" in result.stdout
+    with Image.open(out / "001-BYBIT-SOLUSDT.P.jpeg") as image:
+        assert image.size == (1280, 720)
+
+
+def test_batch_file_that_is_not_a_list(
+    runner: CliRunner, fake_api: FakeApi, tmp_path: Path
+) -> None:
+    batch = tmp_path / "charts.yml"
+    batch.write_text("symbol: BINANCE:BTCUSDT\n")
+    result = invoke(runner, fake_api, "batch", str(batch))
+    assert result.exit_code == 1
+    assert "YAML list" in result.stderr
+
+
+def test_serve_without_the_server_extra(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_import = builtins.__import__
+
+    def no_server(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name.startswith("chart_img_server"):
+            raise ModuleNotFoundError("No module named 'uvicorn'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_server)
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 1
+    assert "chart-img-kit[server]" in result.stderr
