@@ -21,6 +21,10 @@ class RenderPool:
         self._limiter = anyio.CapacityLimiter(workers)
         self._timeout = timeout
 
+    def statistics(self) -> anyio.CapacityLimiterStatistics:
+        """Renders running (`borrowed_tokens`) and waiting for a worker (`tasks_waiting`)."""
+        return self._limiter.statistics()
+
     async def render(self, chart: ChartRequest, now: datetime.datetime) -> bytes:
         """The image bytes; 504 when rendering (including the wait for a worker) is too slow.
 

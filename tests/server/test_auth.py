@@ -98,7 +98,8 @@ def test_without_keys_a_key_is_generated_and_printed_once(
 ) -> None:
     client = client_factory(renderer=_unused_renderer, keys=())
     generated = client.app.state.server.keys.generated  # type: ignore[attr-defined]
-    assert generated is not None and len(generated) >= 32
+    assert generated is not None
+    assert len(generated) >= 32
     out = capsys.readouterr().out
     assert out.count(generated) == 1
     assert client.get(LIST_PATH, headers={"x-api-key": generated}).status_code == 200

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chart_img_server import ChartRequest
 from chart_img_server.spec import ApiSpec
 from chart_img_server.storage import KEY_PATTERN, LocalStorage
 from starlette.testclient import TestClient
@@ -26,7 +27,7 @@ def clock() -> MutableClock:
 
 @pytest.fixture
 def storage_client(client_factory: Callable[..., TestClient], clock: MutableClock) -> TestClient:
-    def renderer(chart: Any, now: datetime.datetime) -> bytes:
+    def renderer(chart: ChartRequest, now: datetime.datetime) -> bytes:
         return IMAGE + chart.format.encode()
 
     return client_factory(renderer=renderer, clock=clock, storage_retention=RETENTION)
@@ -55,7 +56,8 @@ def test_store_returns_the_documented_shape(storage_client: TestClient, spec: Ap
     assert stored["expireAt"] == "2024-08-26T14:21:16.952Z"
     key = stored["url"].removeprefix("http://testserver/storage/")
     assert KEY_PATTERN.match(key)
-    assert key.startswith("20240812/coinalyze/advanced-chart/") and key.endswith(".png")
+    assert key.startswith("20240812/coinalyze/advanced-chart/")
+    assert key.endswith(".png")
 
 
 def test_round_trip_serves_the_bytes_with_headers(storage_client: TestClient) -> None:
@@ -120,7 +122,8 @@ def test_purge_removes_only_expired_objects(tmp_path: Path, clock: MutableClock)
     assert storage.purge_expired() == 1
     assert storage.get(old.key) is None
     found = storage.get(new.key)
-    assert found is not None and found[1] == b"new"
+    assert found is not None
+    assert found[1] == b"new"
     assert len(storage_files(tmp_path)) == 2
 
 

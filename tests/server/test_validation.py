@@ -324,8 +324,8 @@ def test_field_errors_come_before_semantic_ones(stub_client: TestClient) -> None
 
 
 @pytest.fixture
-def small_body_client(client_factory: Callable[..., TestClient]) -> Iterator[TestClient]:
-    yield client_factory(renderer=RecordingRenderer(), max_body_bytes=256)
+def small_body_client(client_factory: Callable[..., TestClient]) -> TestClient:
+    return client_factory(renderer=RecordingRenderer(), max_body_bytes=256)
 
 
 def test_body_at_the_cap_is_read(small_body_client: TestClient) -> None:
