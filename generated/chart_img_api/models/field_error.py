@@ -25,7 +25,8 @@ class FieldError:
         msg (str): What the value must be.
         path (str): The field's name; items of a list as `studies[1]`.
         location (FieldErrorLocation): Where the field was.
-        value (Any | Unset): The value received, when there was one.
+        value (Any | Unset): The value received, when there was one. A number that JSON cannot carry (such as
+            `1e309`, which overflows to infinity) is returned as a string.
     """
 
     type_: Literal["field"]
