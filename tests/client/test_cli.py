@@ -220,3 +220,20 @@ def test_serve_without_the_server_extra(runner: CliRunner, monkeypatch: pytest.M
     result = runner.invoke(app, ["serve"])
     assert result.exit_code == 1
     assert "chart-img-kit[server]" in result.stderr
+
+
+def test_serve_passes_its_options_to_the_server(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import chart_img_server.__main__ as server_main
+
+    seen: list[list[str]] = []
+
+    def fake_main(argv: list[str]) -> int:
+        seen.append(argv)
+        return 0
+
+    monkeypatch.setattr(server_main, "main", fake_main)
+    result = runner.invoke(app, ["serve", "--port", "9001", "--storage-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert seen == [["--port", "9001", "--storage-dir", str(tmp_path)]]
