@@ -21,7 +21,7 @@ from ._paths import polyline_path, rects_path, segments_path
 from ._ticks import format_price, format_value, nice_ticks
 from ._time_axis import time_ticks, zone
 
-__all__ = ["render_chart"]
+__all__ = ["chart_layout", "render_chart"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -488,3 +488,8 @@ def render_chart(request: ChartRequest, now: datetime.datetime) -> bytes:
     )
     _draw(surface.getCanvas(), frame)
     return encode(surface, pixels, request.format)
+
+
+def chart_layout(request: ChartRequest, now: datetime.datetime) -> L.Layout:
+    """Where the panes of `request`'s chart go, for tools that inspect the image."""
+    return _frame(request, now).layout
