@@ -81,6 +81,8 @@ class _BaseChartImg:
         self.retry_policy = (
             policy if max_retries is None else replace(policy, max_retries=max_retries)
         )
+        # The key travels through `self._auth` on our own httpx client, never as the
+        # generated client's token, whose attrs repr would show it.
         self._api = AuthenticatedClient(base_url=self.base_url, token="", prefix="")
 
     def __repr__(self) -> str:

@@ -7,6 +7,7 @@ needed only for `ChartImage.to_pil()`.
 from __future__ import annotations
 
 import hashlib
+import io
 import mimetypes
 import struct
 from collections.abc import Awaitable, Callable
@@ -89,8 +90,6 @@ class ChartImage:
             raise ChartImgError(
                 "ChartImage.to_pil() needs Pillow: pip install 'chart-img-kit[pil]'"
             ) from exc
-        import io
-
         image = PILImage.open(io.BytesIO(self.content))
         image.load()
         return image
