@@ -226,12 +226,20 @@ def _draw_grid(canvas: skia.Canvas, frame: _Frame, scale: _Scale, ticks: FloatAr
 
 
 def _draw_axis_labels(
-    canvas: skia.Canvas, frame: _Frame, scale: _Scale, ticks: FloatArray, labels: list[str]
+    canvas: skia.Canvas,
+    frame: _Frame,
+    scale: _Scale,
+    ticks: FloatArray,
+    labels: list[str],
+    avoid: float | None = None,
 ) -> None:
+    """Tick labels on the axis, except those the current-value tag at `avoid` would cover."""
     font = frame.fonts.axis
     x = frame.layout.plot_right + _AXIS_PAD
     for value, label in zip(ticks.tolist(), labels, strict=True):
         y = scale.y_of(value) + 4.0
+        if avoid is not None and abs(y - 4.0 - avoid) < 14.0:
+            continue
         if scale.pane.top + 10 <= y <= scale.pane.bottom - 2:
             canvas.drawString(label, x, y, font, frame.paints.text)
 
@@ -268,8 +276,8 @@ def _draw_price_pane(canvas: skia.Canvas, frame: _Frame) -> None:
     _draw_candles(canvas, frame, scale, bars.open, bars.high, bars.low, bars.close)
     canvas.restore()
     labels = [format_price(value, frame.decimals) for value in ticks.tolist()]
-    _draw_axis_labels(canvas, frame, scale, ticks, labels)
     last_close, last_open = float(bars.close[-1]), float(bars.open[-1])
+    _draw_axis_labels(canvas, frame, scale, ticks, labels, avoid=scale.y_of(last_close))
     color = frame.colors.up if last_close >= last_open else frame.colors.down
     _draw_value_tag(
         canvas, frame, scale, last_close, format_price(last_close, frame.decimals), color
@@ -434,7 +442,10 @@ def _draw_legend(canvas: skia.Canvas, frame: _Frame) -> None:
     if x + width > frame.layout.plot_right - 8.0:
         x, baseline = _LEGEND_X, baseline + _LEGEND_LINE
     value_paint = _fill(color, antialias=True)
+    limit = frame.layout.plot_right - 4.0
     for letter, text in parts:
+        if x + font.measureText(f"{letter} {text}") > limit:
+            break
         if letter:
             canvas.drawString(letter, x, baseline, font, paints.text)
             x += font.measureText(letter) + 3.0
