@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import threading
 from dataclasses import dataclass
 from functools import cache
 
@@ -490,14 +491,39 @@ def _draw(canvas: skia.Canvas, frame: _Frame) -> None:
     _draw_watermark(canvas, frame)
 
 
+class _Canvases(threading.local):
+    """One pixel buffer per thread and size, reused: fresh memory costs page faults."""
+
+    def __init__(self) -> None:
+        self.by_size: dict[tuple[int, int], tuple[npt.NDArray[np.uint8], skia.Surface]] = {}
+
+    def get(self, width: int, height: int) -> tuple[npt.NDArray[np.uint8], skia.Surface]:
+        found = self.by_size.get((width, height))
+        if found is None:
+            if len(self.by_size) >= _CANVASES_PER_THREAD:
+                self.by_size.clear()
+            pixels = np.zeros((height, width, 4), dtype=np.uint8)
+            surface = skia.Surface(
+                pixels, skia.ColorType.kRGBA_8888_ColorType, skia.AlphaType.kPremul_AlphaType
+            )
+            found = self.by_size[(width, height)] = (pixels, surface)
+        return found
+
+
+_CANVASES_PER_THREAD = 4
+_canvases = _Canvases()
+
+
 def render_chart(request: ChartRequest, now: datetime.datetime) -> bytes:
     """The chart image of `request` as of `now`: PNG or JPEG bytes, exactly width x height."""
     frame = _frame(request, now)
-    pixels = np.empty((request.height, request.width, 4), dtype=np.uint8)
-    surface = skia.Surface(
-        pixels, skia.ColorType.kRGBA_8888_ColorType, skia.AlphaType.kPremul_AlphaType
-    )
-    _draw(surface.getCanvas(), frame)
+    pixels, surface = _canvases.get(request.width, request.height)
+    canvas = surface.getCanvas()
+    canvas.save()
+    try:
+        _draw(canvas, frame)
+    finally:
+        canvas.restoreToCount(1)
     return encode(surface, pixels, request.format)
 
 

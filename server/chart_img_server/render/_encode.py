@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import struct
+import threading
 import zlib
 
 import numpy as np
@@ -37,12 +38,28 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
+class _RowBuffers(threading.local):
+    """The filtered rows of the last PNG size, per thread: fresh memory costs page faults."""
+
+    def __init__(self) -> None:
+        self.rows: Pixels = np.empty((0, 0), dtype=np.uint8)
+
+
+_row_buffers = _RowBuffers()
+
+
+def _rows(height: int, row_bytes: int) -> Pixels:
+    if _row_buffers.rows.shape != (height, row_bytes):
+        _row_buffers.rows = np.empty((height, row_bytes), dtype=np.uint8)
+        _row_buffers.rows[:, 0] = _FILTER_UP
+    return _row_buffers.rows
+
+
 def encode_png(pixels: Pixels) -> bytes:
     """A PNG of the RGBA `pixels` (height x width x 4, contiguous)."""
     height, width = pixels.shape[:2]
     flat = pixels.reshape(height, 4 * width)
-    rows = np.empty((height, 1 + 4 * width), dtype=np.uint8)
-    rows[:, 0] = _FILTER_UP
+    rows = _rows(height, 1 + 4 * width)
     rows[0, 1:] = flat[0]
     # Up filter: each byte minus the byte above it, modulo 256 (uint8 arithmetic wraps).
     np.subtract(flat[1:], flat[:-1], out=rows[1:, 1:])
