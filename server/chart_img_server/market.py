@@ -554,10 +554,11 @@ def _liquidation_sides(name: str, bars: Bars) -> tuple[FloatArray, FloatArray]:
     seed = _seed(name, bars)
     moves = _returns(bars)
     base = _volume_usd(bars) * 0.004 * _scale(name)
-    spikes_long = np.exp(1.1 * _normal(seed, bars.index))
-    spikes_short = np.exp(1.1 * _normal(seed + 1, bars.index))
-    longs = base * spikes_long * (0.15 + np.maximum(-moves, 0.0) ** 2)
-    shorts = base * spikes_short * (0.15 + np.maximum(moves, 0.0) ** 2)
+    spikes_long = np.exp(0.6 * _normal(seed, bars.index))
+    spikes_short = np.exp(0.6 * _normal(seed + 1, bars.index))
+    # Moves are in standard deviations; capping them keeps one crash from flattening the pane.
+    longs = base * spikes_long * (0.3 + np.clip(-moves, 0.0, 3.0) ** 1.5)
+    shorts = base * spikes_short * (0.3 + np.clip(moves, 0.0, 3.0) ** 1.5)
     return longs, shorts
 
 

@@ -246,3 +246,17 @@ def test_interval_parsing() -> None:
     assert market.Interval.parse("1W").seconds == 7 * 86400
     with pytest.raises(ValueError, match="not an interval"):
         market.Interval.parse("14x")
+
+
+@pytest.mark.parametrize("symbol", ["BINANCE:BTCUSDT.P", "BYBIT:SOLUSDT.P", "BINANCE:ETHUSDT.P"])
+@pytest.mark.parametrize("interval", ["1m", "1h", "1D"])
+def test_liquidations_are_spiky_but_no_single_bar_flattens_the_pane(
+    symbol: str, interval: str
+) -> None:
+    bars = market.bars_for(symbol, interval, NOW, 120)
+    for name in ("Liquidations", "Aggregated Liquidations STABLECOIN-margined Contracts"):
+        series = market.study_series(name, bars)
+        assert isinstance(series, market.Mirrored)
+        assert series.below is not None
+        total = series.above + series.below
+        assert 5 < float(total.max() / np.median(total)) < 100, name

@@ -109,7 +109,11 @@ def time_ticks(
     buckets = _bucket(local, step)
     starts = np.flatnonzero(np.diff(buckets) != 0) + 1
     ticks: list[TimeTick] = []
+    previous = int(local[starts[0] - 1]) if len(starts) else 0
     for bar in starts.tolist():
-        label, major = _label(int(local[bar]), int(local[bar - 1]))
+        # Against the previous tick, not the previous bar: a month that began between two
+        # ticks still names the first tick inside it.
+        label, major = _label(int(local[bar]), previous)
         ticks.append(TimeTick(bar, label, major))
+        previous = int(local[bar])
     return ticks
