@@ -31,7 +31,9 @@ def _load_typeface() -> skia.Typeface:
     resource = importlib.resources.files(__package__).joinpath("fonts", _FONT_FILE)
     with importlib.resources.as_file(resource) as path:
         if path.is_file():
-            typeface = skia.Typeface.MakeFromFile(str(path))
+            # An empty custom manager reads just this file: the system fontconfig is never
+            # initialised, and with it the warnings its newer config files print.
+            typeface = skia.FontMgr.New_Custom_Empty().makeFromFile(str(path))
             if typeface is not None:
                 return typeface
     # Without the packaged file, any sans-serif the platform offers; never a crash.
