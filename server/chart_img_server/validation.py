@@ -47,7 +47,8 @@ class ChartRequestParser:
         return chart
 
     def _read_json(self, body: bytes, content_type: str | None) -> dict[str, Any]:
-        if not body.strip():
+        # Only no bytes at all is an absent body; whitespace alone is not a JSON text.
+        if not body:
             return {}
         if not _is_json_media_type(content_type):
             raise ApiError(400, "Invalid Request")

@@ -52,7 +52,6 @@ DEFAULT_CHART = ChartRequest(
         (b"", None),
         (b"", "application/json"),
         (b"", "text/plain"),
-        (b"  \n", "application/json"),
         (b"{}", "application/json"),
         (b"{}", "application/json; charset=utf-8"),
         (b"{}", "Application/JSON"),
