@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
@@ -15,6 +16,11 @@ from .spec import ApiSpec
 
 REQUEST_SCHEMA = "AdvancedChartRequest"
 JSON_MEDIA_TYPE = "application/json"
+
+# A chart request nests two levels (the studies list); far deeper JSON is refused outright, so
+# that echoing a bad value back can never exhaust the stack, wherever the limit falls.
+MAX_JSON_DEPTH = 32
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 # When one field breaks several rules, the error about its kind says the most.
 _KEYWORD_PRIORITY = {"type": 0, "enum": 1, "const": 1}
@@ -60,7 +66,7 @@ class ChartRequestParser:
             )
         except (ValueError, RecursionError):
             raise ApiError(400, "Invalid Request") from None
-        if not isinstance(document, dict):
+        if not isinstance(document, dict) or not _is_readable(document):
             raise ApiError(400, "Invalid Request")
         return document
 
@@ -123,6 +129,28 @@ def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(document) != len(pairs):
         raise _InvalidJson("duplicate key")
     return document
+
+
+def _is_readable(document: Any) -> bool:
+    """No deeper than `MAX_JSON_DEPTH`, and text only of Unicode characters.
+
+    JSON's `\\ud800` escapes can spell lone surrogates, which are no characters: such text can
+    be neither drawn nor encoded back as UTF-8.
+    """
+    pending: list[tuple[Any, int]] = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            return False
+        if isinstance(value, str):
+            if _SURROGATES.search(value):
+                return False
+        elif isinstance(value, dict):
+            pending.extend((key, depth) for key in value)
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+    return True
 
 
 def _reject_constant(name: str) -> Any:
