@@ -51,7 +51,7 @@ lint-spec: $(VENV_STAMP) $(NODE_STAMP) ## Judge openapi.yaml with openapi-spec-v
 	spectral lint --fail-severity=warn openapi.yaml
 	redocly lint --format=stylish openapi.yaml
 
-test: setup lint ## Lint, then run the whole test suite
+test: setup lint browser ## Lint, then run the whole test suite
 	$(PY) -m pytest
 
 serve: $(VENV_STAMP) ## Run the reference server on $(HOST):$(PORT)
@@ -60,3 +60,21 @@ serve: $(VENV_STAMP) ## Run the reference server on $(HOST):$(PORT)
 .PHONY: demo
 demo: $(VENV_STAMP) ## Start the reference server and capture the doc's example charts into out/
 	$(BIN)/chart-img demo --out-dir out
+
+# The docs site. swagger-ui-dist depends on scarf, whose install script would report usage.
+export SCARF_ANALYTICS := false
+DOCS_HOST ?= 127.0.0.1
+DOCS_PORT ?= 8001
+
+.PHONY: docs docs-serve browser
+docs: $(VENV_STAMP) $(NODE_STAMP) ## Build the docs site into site/ (mkdocs build --strict)
+	ruff check docs/hooks
+	ruff format --check docs/hooks
+	mypy docs/hooks
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
+
+docs-serve: $(VENV_STAMP) $(NODE_STAMP) ## Serve the docs on $(DOCS_HOST):$(DOCS_PORT), rebuilt on change
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs serve --dev-addr $(DOCS_HOST):$(DOCS_PORT)
+
+browser: ## Install Debian's chromium for the docs' browser tests, when missing
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)

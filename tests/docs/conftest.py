@@ -17,6 +17,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+# The build hooks' package, which the tests use to find what the build made.
+sys.path.insert(0, str(ROOT / "docs" / "hooks"))
 REPORTS = ROOT / "reports"
 CHROMIUM_ARGS = [
     "--headless",

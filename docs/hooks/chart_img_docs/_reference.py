@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from http import HTTPStatus
 from typing import Any, cast
 
 from ._markdown import code_block, code_value, indent, json_block, table, tabs
 from ._openapi import Node, Operation, Spec
 from ._samples import SampleRequest, curl_sample, python_sample
-from ._schema_text import Links, SchemaText
+from ._schema_text import Field, Links, SchemaText
 
-__all__ = ["ImageLookup", "ReferenceWriter", "image_extension"]
+__all__ = ["ImageLookup", "ReferenceWriter", "field_table", "image_extension"]
 
 # Given a request body, the docs-root-relative path of its rendered chart (or None).
 ImageLookup = Callable[[Mapping[str, Any]], str | None]
@@ -116,48 +116,32 @@ class ReferenceWriter:
             return ""
         parts = ["#### Parameters\n"]
         for location in ("path", "query", "header", "cookie"):
-            rows = [
-                [
-                    f"`{p['name']}`",
-                    self.text.type_label(p["schema"]),
-                    "yes" if p.get("required") else "no",
-                    self.text.allowed(p["schema"]),
-                    str(p.get("description", "")),
-                ]
+            fields = [
+                Field(
+                    name=str(p["name"]),
+                    type=self.text.type_label(p["schema"]),
+                    required=bool(p.get("required")),
+                    default=self.text.default(p["schema"]),
+                    allowed=self.text.allowed(p["schema"]),
+                    description=str(p.get("description", "")),
+                )
                 for p in parameters
                 if p["in"] == location
             ]
-            if rows:
+            if fields:
                 parts.append(f"**{location.capitalize()} parameters**\n")
-                parts.append(
-                    table(["Name", "Type", "Required", "Allowed values", "Description"], rows)
-                )
+                parts.append(field_table(fields))
         return "\n".join(parts)
 
     def _request_body(self, op: Operation) -> str:
         if "requestBody" not in op.node:
             return ""
         body = self.spec.resolve(cast(Node, op.node["requestBody"]))
-        required = "Required." if body.get("required") else "Optional."
-        parts = [f"#### Body parameters\n\n{required} {str(body.get('description', '')).strip()}\n"]
+        required = "**Required.** " if body.get("required") else ""
+        parts = [f"#### Body parameters\n\n{required}{str(body.get('description', '')).strip()}\n"]
         for media_type, content in body["content"].items():
             parts.append(f"Content type: `{media_type}`.\n")
-            rows = [
-                [
-                    f"`{f.name}`",
-                    f.type,
-                    "yes" if f.required else "no",
-                    f.default,
-                    f.allowed,
-                    f.description,
-                ]
-                for f in self.text.fields(content["schema"])
-            ]
-            parts.append(
-                table(
-                    ["Name", "Type", "Required", "Default", "Allowed values", "Description"], rows
-                )
-            )
+            parts.append(field_table(self.text.fields(content["schema"])))
         return "\n".join(parts)
 
     # -- code samples ----------------------------------------------------------
@@ -212,13 +196,12 @@ class ReferenceWriter:
             content = cast(Mapping[str, Node], response.get("content", {}))
             rows.append(
                 [
-                    f"`{status}`",
-                    _phrase(status),
+                    f"`{status}` {_phrase(status)}",
                     str(response.get("description", "")) + self._headers_text(response),
                     ", ".join(f"`{media}`" for media in content),
                     ", ".join(
                         dict.fromkeys(
-                            self.text.type_label(c["schema"])
+                            self.text.type_link(c["schema"])
                             for c in content.values()
                             if "schema" in c
                         )
@@ -230,7 +213,7 @@ class ReferenceWriter:
                 examples.append((f"{status}", shown))
         parts = [
             "#### Responses\n",
-            table(["Status", "Meaning", "Description", "Content type", "Schema"], rows),
+            table(["Status", "Description", "Content type", "Schema"], rows),
         ]
         if examples:
             parts += ["**Example responses**\n", tabs(examples)]
@@ -305,11 +288,7 @@ class ReferenceWriter:
         return "\n".join(parts)
 
     def fields_table(self, schema_name: str) -> str:
-        rows = [
-            [f"`{f.name}`", f.type, f.default, f.allowed, f.description]
-            for f in self.text.fields(self.spec.schema(schema_name))
-        ]
-        return table(["Name", "Type", "Default", "Allowed values", "Description"], rows)
+        return field_table(self.text.fields(self.spec.schema(schema_name)))
 
     def statuses(self) -> str:
         """Every status any operation answers, with the operations that answer it."""
@@ -320,32 +299,19 @@ class ReferenceWriter:
                 entry = seen.setdefault(str(status), (description, []))
                 entry[1].append(f"[{op.summary}]({self.links.operation(op.anchor)})")
         rows = [
-            [f"`{status}`", _phrase(status), description, ", ".join(ops)]
+            [f"`{status}` {_phrase(status)}", description, ", ".join(ops)]
             for status, (description, ops) in sorted(seen.items())
         ]
-        return table(["Status", "Meaning", "Description", "Operations"], rows)
+        return table(["Status", "Description", "Operations"], rows)
 
     def _schema_body(self, schema: Node) -> str:
         if "properties" in schema:
-            rows = [
-                [
-                    f"`{f.name}`",
-                    f.type,
-                    "yes" if f.required else "no",
-                    f.default,
-                    f.allowed,
-                    f.description,
-                ]
-                for f in self.text.fields(schema)
-            ]
             extra = (
                 "Unknown fields are rejected.\n\n"
                 if schema.get("additionalProperties") is False
                 else ""
             )
-            return extra + table(
-                ["Name", "Type", "Required", "Default", "Allowed values", "Description"], rows
-            )
+            return extra + field_table(self.text.fields(schema))
         return f"Type: {self.text.type_label(schema)}. {self.text.allowed(schema)}\n"
 
     # -- decisions -------------------------------------------------------------------
@@ -370,6 +336,20 @@ class ReferenceWriter:
             ["Study", "Minimum interval"],
             ([code_value(n), code_value(i)] for n, i in intervals.items()),
         )
+
+
+def field_table(fields: Iterable[Field]) -> str:
+    """GitHub-style: name (and whether required), type, then description, default, values."""
+    rows = []
+    for f in fields:
+        name = f"`{f.name}`" + (" <br>**required**" if f.required else "")
+        notes = [f.description]
+        if f.default:
+            notes.append(f"Default: {f.default}")
+        if f.allowed:
+            notes.append(f"Allowed: {f.allowed}")
+        rows.append([name, f.type, " <br>".join(note for note in notes if note)])
+    return table(["Name", "Type", "Description"], rows)
 
 
 def _endpoint_html(op: Operation) -> str:

@@ -65,7 +65,7 @@ class SchemaText:
             )
         if "oneOf" in schema or "anyOf" in schema:
             variants = cast(list[Node], schema.get("oneOf") or schema.get("anyOf"))
-            return " or ".join(self._link_or_type(variant) for variant in variants)
+            return " or ".join(self.type_link(variant) for variant in variants)
         types = schema.get("type", "any")
         names = [types] if isinstance(types, str) else list(types)
         labels = [self._single_type(schema, kind) for kind in names if kind != "null"]
@@ -75,11 +75,12 @@ class SchemaText:
     def _single_type(self, schema: Node, kind: str) -> str:
         if kind == "array":
             items = cast(Node, schema.get("items", {}))
-            return f"array of {self._link_or_type(items)}"
+            return f"array of {self.type_link(items)}"
         fmt = schema.get("format")
         return f"{kind} ({fmt})" if fmt else kind
 
-    def _link_or_type(self, node: Node) -> str:
+    def type_link(self, node: Node) -> str:
+        """A link to a named enum or object schema, else the type label."""
         name = ref_name(node)
         if name is not None and (
             "enum" in self.spec.schema(name) or "properties" in self.spec.schema(name)
