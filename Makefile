@@ -78,3 +78,7 @@ docs-serve: $(VENV_STAMP) $(NODE_STAMP) ## Serve the docs on $(DOCS_HOST):$(DOCS
 
 browser: ## Install Debian's chromium for the docs' browser tests, when missing
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
+
+.PHONY: fuzz
+fuzz: $(VENV_STAMP) ## Schemathesis over HTTP (schemathesis.toml): URL=… KEY=… for any server, else a reference one
+	$(PY) tests/conformance/fuzz.py $(if $(URL),--url '$(URL)' --key '$(KEY)') -- $(FUZZ_OPTIONS)

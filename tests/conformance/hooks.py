@@ -16,9 +16,8 @@ import hashlib
 import io
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from importlib.resources import files
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
 import anyio
@@ -33,8 +32,7 @@ IMAGE_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG"}
 AUTH_REFUSALS = (401, 403)
 
 
-@dataclass(frozen=True, slots=True)
-class RequestedImage:
+class RequestedImage(NamedTuple):
     """What a successful chart request asked for, with the spec's defaults filled in."""
 
     width: int
