@@ -176,6 +176,8 @@ def test_reference_page_shows_the_four_operations_and_the_study_list(
     assert study_cells.first.is_visible()
     REPORTS.mkdir(exist_ok=True)
     page.screenshot(path=str(REPORTS / "docs-reference.png"))
+    page.evaluate("document.getElementById('capture-advanced-chart').scrollIntoView()")
+    page.screenshot(path=str(REPORTS / "docs-reference-operation.png"))
     page.close()
     assert not problems.found
 

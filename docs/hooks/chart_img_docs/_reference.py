@@ -306,13 +306,13 @@ class ReferenceWriter:
 
     def _schema_body(self, schema: Node) -> str:
         if "properties" in schema:
-            extra = (
-                "Unknown fields are rejected.\n\n"
-                if schema.get("additionalProperties") is False
-                else ""
-            )
-            return extra + field_table(self.text.fields(schema))
-        return f"Type: {self.text.type_label(schema)}. {self.text.allowed(schema)}\n"
+            return field_table(self.text.fields(schema))
+        allowed = self.text.allowed(schema)
+        return (
+            f"Type: {self.text.type_label(schema)}."
+            + (f" Allowed: {allowed}." if allowed else "")
+            + "\n"
+        )
 
     # -- decisions -------------------------------------------------------------------
 
