@@ -24,10 +24,10 @@ from pathlib import Path
 import httpx
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from links import with_exchange_links
-
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from tests.conformance.links import with_exchange_links  # noqa: E402
+
 REPORTS = ROOT / "reports"
 PREPARED = REPORTS / "fuzz"
 KEY_VARIABLE = "CHART_IMG_FUZZ_KEY"

@@ -58,11 +58,11 @@ _REQUIRES_PERPETUAL: frozenset[str] = frozenset(_SCHEMAS["Study"].get("x-require
 _MIN_INTERVAL: Mapping[str, str] = dict(_SCHEMAS["Study"].get("x-min-interval", {}))
 
 
-def requested_image(request_body: bytes | str | None) -> RequestedImage:
-    """The image a request body asks for: its fields over the spec's defaults."""
+def requested_image(request_body: object) -> RequestedImage:
+    """The image a request body (as sent: bytes, text or none) asks for, over the defaults."""
     fields: dict[str, Any] = dict(_DEFAULTS)
     raw = request_body.encode() if isinstance(request_body, str) else request_body
-    if raw and raw.strip():
+    if isinstance(raw, bytes) and raw:
         sent = json.loads(raw)
         if isinstance(sent, dict):
             fields.update(sent)
@@ -101,7 +101,7 @@ def image_problems(data: bytes, media_type: str, expected: RequestedImage) -> li
     return problems
 
 
-def _operation_id(case: schemathesis.Case) -> str | None:
+def _operation_id(case: schemathesis.Case[Any]) -> str | None:
     definition: Any = case.operation.definition.raw
     return definition.get("operationId") if isinstance(definition, dict) else None
 
@@ -118,7 +118,7 @@ def _fail(title: str, problems: list[str]) -> None:
 
 @schemathesis.check
 def chart_image_is_the_requested_image(
-    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
 ) -> bool | None:
     """A chart image decodes as its Content-Type, at the requested size, and is not blank."""
     if _operation_id(case) != CHART_OPERATION or response.status_code != 200:
@@ -130,7 +130,7 @@ def chart_image_is_the_requested_image(
 
 @schemathesis.check
 def stored_chart_is_served(
-    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
 ) -> bool | None:
     """The stored image's URL serves bytes whose size, MD5 and type match the response."""
     if _operation_id(case) != STORAGE_OPERATION or response.status_code != 200:
@@ -155,7 +155,7 @@ def stored_chart_is_served(
     return True
 
 
-def fetch(case: schemathesis.Case, url: str) -> httpx.Response:
+def fetch(case: schemathesis.Case[Any], url: str) -> httpx.Response:
     """GET a URL: through the application itself when testing in process, else over HTTP."""
     app = case.operation.app
     if app is None:
@@ -172,7 +172,7 @@ def fetch(case: schemathesis.Case, url: str) -> httpx.Response:
 
 @schemathesis.check
 def configured_key_is_accepted(
-    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
 ) -> bool | None:
     """A request that presents a configured key where the operation takes one is not refused.
 
@@ -192,7 +192,9 @@ def configured_key_is_accepted(
     return True
 
 
-def _presented_keys(case: schemathesis.Case, response: schemathesis.Response) -> dict[str, str]:
+def _presented_keys(
+    case: schemathesis.Case[Any], response: schemathesis.Response
+) -> dict[str, str]:
     """The key sent for each API-key scheme the operation accepts."""
     schemes: Mapping[str, Any] = _SPEC["components"]["securitySchemes"]
     definition: Any = case.operation.definition.raw

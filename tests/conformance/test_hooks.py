@@ -138,7 +138,7 @@ def _fake_server(
     )
 
 
-def _case(app: Starlette, path: str, body: Any) -> Case:
+def _case(app: Starlette, path: str, body: Any) -> Case[Any]:
     config = schemathesis.Config.from_dict(
         {"auth": {"openapi": {"ApiKeyHeader": {"api_key": CONFORMANCE_KEY}}}}
     )

@@ -83,26 +83,26 @@ header_schema = _schema("ApiKeyHeader")
 query_schema = _schema("ApiKeyQuery").include(method="GET")
 
 
-def _record(placement: str, case: Case) -> None:
+def _record(placement: str, case: Case[Any]) -> None:
     meta = case.meta
     if meta is not None:
         CASES_RUN[(placement, str(meta.phase.name), str(meta.generation.mode))] += 1
 
 
 @header_schema.parametrize()
-def test_header_key(case: Case) -> None:
+def test_header_key(case: Case[Any]) -> None:
     _record("header", case)
     case.call_and_validate()
 
 
 @query_schema.parametrize()
-def test_query_key(case: Case) -> None:
+def test_query_key(case: Case[Any]) -> None:
     _record("query", case)
     case.call_and_validate()
 
 
 class HeaderKeyStateMachine(header_schema.as_state_machine()):  # type: ignore[misc]
-    def validate_response(self, response: Any, case: Case, **kwargs: Any) -> None:
+    def validate_response(self, response: Any, case: Case[Any], **kwargs: Any) -> None:
         _record("header", case)
         super().validate_response(response, case, **kwargs)
 
