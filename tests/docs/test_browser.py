@@ -36,6 +36,10 @@ async () => {
 """
 
 
+# True once no CSS transition or animation is running (the header title, the TOC scroll).
+_ANIMATIONS_SETTLED_JS = "() => document.getAnimations().every(a => a.playState !== 'running')"
+
+
 @dataclass
 class Problems:
     """Everything that went wrong while a page was open."""
@@ -176,7 +180,9 @@ def test_reference_page_shows_the_four_operations_and_the_study_list(
     assert study_cells.first.is_visible()
     REPORTS.mkdir(exist_ok=True)
     page.screenshot(path=str(REPORTS / "docs-reference.png"))
-    page.evaluate("document.getElementById('capture-advanced-chart').scrollIntoView()")
+    page.goto(page.url.split("#")[0] + "#capture-advanced-chart")
+    page.locator(".md-header__title--active").wait_for()
+    page.wait_for_function(_ANIMATIONS_SETTLED_JS)
     page.screenshot(path=str(REPORTS / "docs-reference-operation.png"))
     page.close()
     assert not problems.found
