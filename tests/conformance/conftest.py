@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -34,9 +35,11 @@ def spec_document() -> Mapping[str, Any]:
     return document
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    from .test_schemathesis import CASES_RUN
+# Schemathesis cases sent, by (key placement, phase, generation mode): shown after the run.
+CASES_RUN: Counter[tuple[str, str, str]] = Counter()
 
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
     if not CASES_RUN:
         return
     terminalreporter.section("Schemathesis cases run (key placement, phase, mode)")

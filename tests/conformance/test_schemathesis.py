@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +18,12 @@ from schemathesis import Case
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from . import hooks  # noqa: F401  (registers the checks and the generation hook)
-from .conftest import CONFORMANCE_KEY, conformance_app, spec_document
+from .conftest import CASES_RUN, CONFORMANCE_KEY, conformance_app, spec_document
 from .links import with_exchange_links
 
 SEED = int(os.environ.get("CONFORMANCE_SEED", "20240812"))
-FUZZING_EXAMPLES = int(os.environ.get("CONFORMANCE_EXAMPLES", "40"))
+FUZZING_EXAMPLES = int(os.environ.get("CONFORMANCE_EXAMPLES", "150"))
 STATEFUL_EXAMPLES = 15
-
-# Cases sent, by (key placement, phase, generation mode): printed at the end of the run.
-CASES_RUN: Counter[tuple[str, str, str]] = Counter()
 
 
 def _config(auth_scheme: str) -> dict[str, Any]:
