@@ -82,3 +82,8 @@ browser: ## Install Debian's chromium for the docs' browser tests, when missing
 .PHONY: fuzz
 fuzz: $(VENV_STAMP) ## Schemathesis over HTTP (schemathesis.toml): URL=… KEY=… for any server, else a reference one
 	$(PY) tests/conformance/fuzz.py $(if $(URL),--url '$(URL)' --key '$(KEY)') -- $(FUZZ_OPTIONS)
+
+.PHONY: bench
+bench: $(VENV_STAMP) $(NODE_STAMP) ## Benchmarks against same-run baselines: table on stdout, reports/bench/latest.{json,md}
+	command -v wrk >/dev/null || (apt-get update && apt-get install -y --no-install-recommends wrk)
+	$(PY) -m tests.bench $(BENCH_OPTIONS)

@@ -108,6 +108,10 @@ class _Api:
     def __init__(self, state: ServerState) -> None:
         self.state = state
         self.settings = state.settings
+        # The catalog never changes while serving: encode its busiest answer once.
+        catalog = state.catalog
+        exchanges = {"updatedAt": catalog.updated_at, "payload": catalog.exchange_ids}
+        self._exchanges_body = JSONResponse(exchanges).body
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
@@ -147,8 +151,7 @@ class _Api:
         return JSONResponse({"status": "ok"})
 
     async def exchanges(self, request: Request) -> Response:
-        catalog = self.state.catalog
-        return JSONResponse({"updatedAt": catalog.updated_at, "payload": catalog.exchange_ids})
+        return Response(self._exchanges_body, media_type="application/json")
 
     async def exchange_symbols(self, request: Request) -> Response:
         symbols = self.state.catalog.symbols(request.path_params["exchange_id"])
