@@ -257,7 +257,14 @@ class ReferenceWriter:
         schema = self.spec.schema(name)
         if name == "Study":
             return self.study_table()
-        return table(["Value"], ([code_value(value)] for value in schema["enum"]))
+        names = schema.get("x-enum-varnames")
+        if not names:
+            return table(["Value"], ([code_value(value)] for value in schema["enum"]))
+        # The generated client's enum members, e.g. `Interval.MINUTE_15` for `15m`.
+        return table(
+            ["Value", "In Python"],
+            ([code_value(v), f"`{name}.{n}`"] for v, n in zip(schema["enum"], names, strict=True)),
+        )
 
     def study_table(self) -> str:
         study = self.spec.schema("Study")
