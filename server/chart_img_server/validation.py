@@ -60,7 +60,8 @@ class ChartRequestParser:
             raise ApiError(400, "Invalid Request")
         try:
             document = json.loads(
-                body,
+                # Strictly UTF-8 (RFC 8259): `json.loads` would otherwise guess UTF-16 or 32.
+                body.decode("utf-8"),
                 object_pairs_hook=_reject_duplicate_keys,
                 parse_constant=_reject_constant,
             )

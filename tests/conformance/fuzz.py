@@ -26,7 +26,6 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from tests.conformance.links import with_exchange_links  # noqa: E402
 
 REPORTS = ROOT / "reports"
 PREPARED = REPORTS / "fuzz"
@@ -96,7 +95,7 @@ def _prepare(target: Target) -> None:
     _write_dictionary(PREPARED / "exchanges.dict", exchanges)
     _write_dictionary(PREPARED / "symbols.dict", symbols)
     (PREPARED / "openapi.yaml").write_text(
-        yaml.safe_dump(with_exchange_links(_spec()), sort_keys=False), encoding="utf-8"
+        yaml.safe_dump(_spec(), sort_keys=False), encoding="utf-8"
     )
 
 

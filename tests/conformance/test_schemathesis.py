@@ -19,7 +19,6 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from . import hooks  # noqa: F401  (registers the checks and the generation hook)
 from .conftest import CASES_RUN, CONFORMANCE_KEY, conformance_app, spec_document
-from .links import with_exchange_links
 
 SEED = int(os.environ.get("CONFORMANCE_SEED", "20240812"))
 FUZZING_EXAMPLES = int(os.environ.get("CONFORMANCE_EXAMPLES", "150"))
@@ -69,7 +68,7 @@ def _config(auth_scheme: str) -> dict[str, Any]:
 
 def _schema(auth_scheme: str) -> OpenApiSchema:
     config = schemathesis.Config.from_dict(_config(auth_scheme))
-    loaded = schemathesis.openapi.from_dict(with_exchange_links(spec_document()), config=config)
+    loaded = schemathesis.openapi.from_dict(spec_document(), config=config)
     storage = Path(tempfile.mkdtemp(prefix="chart-img-conformance-"))
     loaded.app = conformance_app(storage)
     return loaded

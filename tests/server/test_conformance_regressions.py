@@ -86,3 +86,16 @@ def test_surrogate_pairs_are_characters(
     )
     assert response.status_code == 200
     assert recorder.charts[0].watermark == "\U0001f4c8 up"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-8-sig"])
+def test_json_not_in_utf8_regression(
+    stub_client: TestClient, spec: ApiSpec, recorder: RecordingRenderer, encoding: str
+) -> None:
+    """`json.loads` guessed UTF-16 and UTF-32 and drew the chart: RFC 8259 JSON is UTF-8 only."""
+    content = '{"interval": "4h"}'.encode(encoding)
+    headers = {**KEY_HEADERS, "content-type": "application/json"}
+    response = stub_client.post(CHART_PATH, content=content, headers=headers)
+    assert response.status_code == 400
+    assert_documented(spec, response, CHART_PATH, "post")
+    assert recorder.charts == []
