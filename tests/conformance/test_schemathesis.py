@@ -68,7 +68,7 @@ def _config(auth_scheme: str) -> dict[str, Any]:
 
 def _schema(auth_scheme: str) -> OpenApiSchema:
     config = schemathesis.Config.from_dict(_config(auth_scheme))
-    loaded = schemathesis.openapi.from_dict(spec_document(), config=config)
+    loaded = schemathesis.openapi.from_dict(dict(spec_document()), config=config)
     storage = Path(tempfile.mkdtemp(prefix="chart-img-conformance-"))
     loaded.app = conformance_app(storage)
     return loaded
