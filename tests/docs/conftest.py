@@ -32,12 +32,18 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def spec() -> dict[str, Any]:
-    return dict(yaml.safe_load((ROOT / "openapi.yaml").read_text("utf-8")))
+def spec_bytes() -> bytes:
+    """`openapi.yaml` as the site is built from it, so that tests and site agree on one version."""
+    return (ROOT / "openapi.yaml").read_bytes()
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def spec(spec_bytes: bytes) -> dict[str, Any]:
+    return dict(yaml.safe_load(spec_bytes))
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory, spec_bytes: bytes) -> Path:
     """`mkdocs build --strict` into a temporary directory; any warning fails the build."""
     site = tmp_path_factory.mktemp("site")
     result = subprocess.run(
