@@ -13,6 +13,7 @@ from chart_img_docs import (
     Site,
     Spec,
     curl_sample,
+    error_classes_table,
     python_sample,
 )
 
@@ -85,3 +86,22 @@ def test_samples_use_snake_case_keywords_and_the_image_extension(spec: Spec) -> 
 def test_missing_swagger_ui_is_a_clear_error(spec: Spec, tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="npm ci"):
         Site(spec, tmp_path).swagger_ui_assets()
+
+
+def test_every_error_status_of_the_spec_has_a_client_exception(spec: Spec) -> None:
+    statuses = {
+        str(status)
+        for op in spec.operations()
+        for status in op.node["responses"]
+        if str(status).startswith(("4", "5"))
+    }
+    rendered = error_classes_table()
+    assert sorted(s for s in statuses if f"| `{s}` |" not in rendered) == []
+
+
+def test_response_examples_come_from_the_spec(site: Site, spec: Spec) -> None:
+    expanded = site.expand("<!-- spec:response-examples Forbidden -->", "guides/x.md", "x/")
+    examples = spec.components["responses"]["Forbidden"]["content"]["application/json"]["examples"]
+    for name, example in examples.items():
+        assert f"`{name}`" in expanded
+        assert example["value"]["message"] in expanded

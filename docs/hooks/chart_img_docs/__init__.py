@@ -1,5 +1,6 @@
 """Build-time generation of the chart-img-kit docs site from `openapi.yaml`."""
 
+from ._client_tables import error_classes_table
 from ._gallery import CHART_CLOCK, Gallery, GalleryError
 from ._openapi import Operation, Spec, ref_name
 from ._reference import ReferenceWriter, image_extension
@@ -23,6 +24,7 @@ __all__ = [
     "Site",
     "Spec",
     "curl_sample",
+    "error_classes_table",
     "image_extension",
     "python_sample",
     "ref_name",

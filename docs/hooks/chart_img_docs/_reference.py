@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from http import HTTPStatus
 from typing import Any, cast
@@ -297,11 +298,23 @@ class ReferenceWriter:
     def fields_table(self, schema_name: str) -> str:
         return field_table(self.text.fields(self.spec.schema(schema_name)))
 
+    def response_examples(self, name: str) -> str:
+        """The JSON examples of a `components/responses` entry, one row each."""
+        response = cast(Node, self.spec.components["responses"][name])
+        rows = [
+            [f"`{example_name}`", f"`{json.dumps(self.spec.resolve(example)['value'])}`"]
+            for media in cast(Mapping[str, Node], response.get("content", {})).values()
+            for example_name, example in cast(Mapping[str, Node], media.get("examples", {})).items()
+        ]
+        return table(["Example", "Body"], rows)
+
     def statuses(self) -> str:
-        """Every status any operation answers, with the operations that answer it."""
+        """Every error status any operation answers, with the operations that answer it."""
         seen: dict[str, tuple[str, list[str]]] = {}
         for op in self.spec.operations():
             for status, raw in op.node.get("responses", {}).items():
+                if str(status).startswith(("1", "2", "3")):
+                    continue
                 description = str(self.spec.resolve(cast(Node, raw)).get("description", ""))
                 entry = seen.setdefault(str(status), (description, []))
                 entry[1].append(f"[{op.summary}]({self.links.operation(op.anchor)})")

@@ -4,7 +4,9 @@ Pages ask for generated content with HTML-comment markers on a line of their own
 
 - `<!-- spec:NAME [ARGUMENT] -->`: a part of the reference rendered from `openapi.yaml`;
 - `<!-- chart: {JSON body} -->`: a chart drawn by the reference server, with its request;
-- `<!-- chart-example: NAME -->`: the same for a named example of the spec's request body.
+- `<!-- chart-example: NAME -->`: the same for a named example of the spec's request body;
+- `<!-- server:settings -->`, `<!-- client:errors -->`: tables read from the server's settings
+  and the client's exceptions.
 
 An unknown marker fails the build, so a typo never ships as an invisible comment.
 """
@@ -18,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, cast
 
+from ._client_tables import error_classes_table
 from ._gallery import Gallery
 from ._markdown import code_block, json_block, tabs
 from ._openapi import Spec
@@ -29,7 +32,7 @@ from ._settings import settings_table
 __all__ = ["SPEC_FILE", "SWAGGER_UI_DIR", "MarkerError", "Site"]
 
 _MARKER = re.compile(
-    r"(?P<indent>^[ \t]*)?<!--\s*(?P<kind>spec|chart|chart-example|server):"
+    r"(?P<indent>^[ \t]*)?<!--\s*(?P<kind>spec|chart|chart-example|server|client):"
     r"\s*(?P<argument>.*?)\s*-->",
     re.MULTILINE,
 )
@@ -106,6 +109,8 @@ class Site:
                 text = self._chart(self._named_example(argument), root)
             elif kind == "server":
                 text = _server_part(argument)
+            elif kind == "client":
+                text = _client_part(argument)
             else:
                 text = self._spec_part(writer, argument, url_prefix)
             # A block marker indented inside a tab or list keeps its block there.
@@ -132,6 +137,7 @@ class Site:
             "enum": lambda: writer.enum_table(parameter),
             "fields": lambda: writer.fields_table(parameter),
             "statuses": writer.statuses,
+            "response-examples": lambda: writer.response_examples(parameter),
             "swagger-ui": lambda: self._swagger_ui(url_prefix),
             "count": lambda: str(len(self.spec.enum(parameter))),
             "values": lambda: ", ".join(f"`{v}`" for v in self.spec.enum(parameter)),
@@ -173,6 +179,12 @@ def _server_part(argument: str) -> str:
     if argument != "settings":
         raise MarkerError(f"unknown server marker {argument!r}; known: settings")
     return settings_table()
+
+
+def _client_part(argument: str) -> str:
+    if argument != "errors":
+        raise MarkerError(f"unknown client marker {argument!r}; known: errors")
+    return error_classes_table()
 
 
 def _parse_body(text: str) -> Mapping[str, Any]:
