@@ -40,10 +40,10 @@ generate: $(VENV_STAMP) ## Regenerate the typed client in generated/ from openap
 	touch $(GEN_OUT)/py.typed
 	cp openapi.yaml $(GEN_OUT)/openapi.yaml
 
-lint: $(VENV_STAMP) ## ruff and mypy --strict on our code
-	ruff check overlays server tests
-	ruff format --check overlays server tests
-	mypy overlays/chart_img server/chart_img_server tests
+lint: $(VENV_STAMP) ## ruff and mypy --strict on our code and the generated client
+	ruff check overlays server tests docs/hooks
+	ruff format --check overlays server tests docs/hooks
+	mypy overlays/chart_img server/chart_img_server tests docs/hooks
 	mypy -p chart_img_api
 
 lint-spec: $(VENV_STAMP) $(NODE_STAMP) ## Judge openapi.yaml with openapi-spec-validator, Spectral and Redocly
@@ -81,7 +81,8 @@ browser: ## Install Debian's chromium for the docs' browser tests, when missing
 
 .PHONY: fuzz
 fuzz: $(VENV_STAMP) ## Schemathesis over HTTP (schemathesis.toml): URL=… KEY=… for any server, else a reference one
-	$(PY) tests/conformance/fuzz.py $(if $(URL),--url '$(URL)' --key '$(KEY)') -- $(FUZZ_OPTIONS)
+	@echo "fuzzing $(if $(URL),$(URL),a reference server started for the run)"
+	@$(PY) tests/conformance/fuzz.py $(if $(URL),--url '$(URL)' --key '$(KEY)') -- $(FUZZ_OPTIONS)
 
 .PHONY: bench
 bench: $(VENV_STAMP) $(NODE_STAMP) ## Benchmarks against same-run baselines: table on stdout, reports/bench/latest.{json,md}
