@@ -60,7 +60,7 @@ def _bodies() -> Iterator[dict[str, Any]]:
         chart_body(image_format="jpeg", theme="light"),
         chart_body(studies=(), symbol="BINANCE:ETHUSDT", interval="15m"),
         chart_body(1280, 720, FIVE_STUDIES, watermark="chart-img-kit"),
-        chart_body(2048, 1920, FIVE_STUDIES, image_format="jpeg"),
+        chart_body(2048, 1920, (), symbol="BINANCE:ETHUSDT", interval="1D"),
         chart_body(studies=TWO_STUDIES, symbol="BYBIT:SOLUSDT.P", interval="1h"),
     ]
     return itertools.cycle(variants)
