@@ -40,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
             report.add([Result(name, "did not run", f"{type(exc).__name__}: {exc}", met=False)])
     if args.profile:
-        report.notes.append(f"Renderer profile: {profile_render(args.out)}")
+        report.notes.append(f"Renderer profile: {_shown(profile_render(args.out))}")
     json_path, md_path = report.write(args.out)
     print(report.markdown())
     print(f"\nwritten: {json_path}, {md_path}")
@@ -54,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--profile", action="store_true", help="also profile a render")
     parser.add_argument("--out", type=Path, default=REPORT_DIR, help="report directory")
     return parser
+
+
+def _shown(path: Path) -> Path:
+    return path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path
 
 
 def _notes() -> list[str]:
