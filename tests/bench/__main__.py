@@ -65,7 +65,7 @@ def _notes() -> list[str]:
         "Every figure is a median over repeats in this run; baselines ran in the same run.",
         "Load generator: wrk (Debian), 1 thread below 2 connections, else 2; loopback only.",
         "Server: one uvicorn process (uvloop, httptools), access log on, rate limit off; "
-        f"render workers (threads): {Settings().workers}.",
+        f"render workers (threads): {Settings.from_env().workers}.",
         "Prism: `prism mock` of the same spec, `-v silent`.",
     ]
 
