@@ -51,7 +51,7 @@ lint-spec: $(VENV_STAMP) $(NODE_STAMP) ## Judge openapi.yaml with openapi-spec-v
 	spectral lint --fail-severity=warn openapi.yaml
 	redocly lint --format=stylish openapi.yaml
 
-test: setup lint browser ## Lint, then run the whole test suite
+test: setup lint browser wrk ## Lint, then run the whole test suite
 	$(PY) -m pytest
 
 serve: $(VENV_STAMP) ## Run the reference server on $(HOST):$(PORT)
@@ -84,7 +84,9 @@ fuzz: $(VENV_STAMP) ## Schemathesis over HTTP (schemathesis.toml): URL=â€¦ KEY=â
 	@echo "fuzzing $(if $(URL),$(URL),a reference server started for the run)"
 	@$(PY) tests/conformance/fuzz.py $(if $(URL),--url '$(URL)' --key '$(KEY)') -- $(FUZZ_OPTIONS)
 
-.PHONY: bench
-bench: $(VENV_STAMP) $(NODE_STAMP) ## Benchmarks against same-run baselines: table on stdout, reports/bench/latest.{json,md}
-	command -v wrk >/dev/null || (apt-get update && apt-get install -y --no-install-recommends wrk)
+.PHONY: bench wrk
+bench: $(VENV_STAMP) $(NODE_STAMP) wrk ## Benchmarks against same-run baselines: table on stdout, reports/bench/latest.{json,md}
 	$(PY) -m tests.bench $(BENCH_OPTIONS)
+
+wrk: ## Install Debian's wrk load generator for the benchmarks, when missing
+	command -v wrk >/dev/null || (apt-get update && apt-get install -y --no-install-recommends wrk)
