@@ -74,8 +74,10 @@ class Problems:
             route.abort()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path: str) -> Iterator[Browser]:
+    # Module scope: Playwright's sync API holds an asyncio loop on this thread until it stops,
+    # and any later test that starts a loop of its own would fail while it is held.
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True

@@ -134,7 +134,7 @@ def test_renders_run_off_the_event_loop(server_settings: Settings) -> None:
         assert result["response"].content == b"late"
 
 
-def test_the_render_pool_is_bounded() -> None:
+async def test_the_render_pool_is_bounded() -> None:
     """With two workers, a third render waits for a free worker instead of starting."""
     entered = threading.Semaphore(0)
     release = threading.Event()
@@ -150,17 +150,14 @@ def test_the_render_pool_is_bounded() -> None:
     async def render_one() -> None:
         results.append(await pool.render(_chart(), datetime.datetime.now(datetime.UTC)))
 
-    async def main() -> None:
-        async with anyio.create_task_group() as tasks:
-            for _ in range(3):
-                tasks.start_soon(render_one)
-            for _ in range(2):
-                await anyio.to_thread.run_sync(entered.acquire)
-            statistics = pool.statistics()
-            release.set()
-        assert (statistics.borrowed_tokens, statistics.tasks_waiting) == (2, 1)
-
-    anyio.run(main)
+    async with anyio.create_task_group() as tasks:
+        for _ in range(3):
+            tasks.start_soon(render_one)
+        for _ in range(2):
+            await anyio.to_thread.run_sync(entered.acquire)
+        statistics = pool.statistics()
+        release.set()
+    assert (statistics.borrowed_tokens, statistics.tasks_waiting) == (2, 1)
     assert results == [b"x"] * 3
 
 
