@@ -206,8 +206,9 @@ def _check_studies_fit(checked: Mapping[str, Any], errors: list[FieldError]) -> 
     interval = str(checked.get("interval", properties["interval"]["default"]))
     intervals = _spec.enum_values("Interval")
     for i, name in enumerate(checked.get("studies", [])):
-        if name in study["x-requires-perpetual"] and not symbol.upper().endswith(".P"):
-            errors.append(_error(f"studies[{i}]", "requires a perpetual (.P) symbol", name))
+        suffix = study["x-perpetual-suffix"]
+        if name in study["x-requires-perpetual"] and not symbol.upper().endswith(suffix):
+            errors.append(_error(f"studies[{i}]", f"requires a perpetual ({suffix}) symbol", name))
         least = study["x-min-interval"].get(name)
         if least is not None and intervals.index(interval) < intervals.index(least):
             errors.append(

@@ -23,7 +23,3 @@ class ChartRequest:
     @property
     def symbol(self) -> str:
         return f"{self.exchange}:{self.ticker}"
-
-    @property
-    def is_perpetual(self) -> bool:
-        return self.ticker.endswith(".P")

@@ -104,12 +104,11 @@ class Interval:
 
 @dataclass(frozen=True, slots=True)
 class Asset:
-    """What a ticker trades: `1000PEPEUSDT.P` is 1000 PEPE in USDT, perpetual."""
+    """What a ticker trades: `1000PEPEUSDT.P` is 1000 PEPE in USDT."""
 
     base: str
     quote: str
     multiplier: int
-    perpetual: bool
     price: float  # in the quote currency, per contract unit (multiplier included)
     annual_volatility: float
     daily_volume_usd: float
@@ -214,8 +213,8 @@ def _seed_fraction(*parts: str) -> float:
 def parse_asset(ticker: str) -> Asset:
     """Split a ticker into base and quote and give it a realistic price and volatility."""
     name = ticker.upper()
-    perpetual = name.endswith(".P")
-    core = re.sub(r"[^A-Z0-9]", "", name.removesuffix(".P").removesuffix("-PERPETUAL"))
+    # A contract suffix (`.P`, `-PERPETUAL`) says how it trades, not what: prices ignore it.
+    core = re.sub(r"[^A-Z0-9]", "", re.sub(r"(\.[A-Z]+|-PERPETUAL)$", "", name))
     quote = next((q for q in _QUOTE_ORDER if core.endswith(q) and len(core) > len(q)), "USD")
     base = core.removesuffix(quote) if core.endswith(quote) else core
     multiplier = 1
@@ -229,7 +228,6 @@ def parse_asset(ticker: str) -> Asset:
         base=base,
         quote=quote,
         multiplier=multiplier,
-        perpetual=perpetual,
         price=usd_price * multiplier / quote_usd,
         annual_volatility=volatility,
         daily_volume_usd=volume,

@@ -22,6 +22,7 @@ class StudyRules:
     """The `Study` schema's vendor extensions: which studies depend on the symbol or interval."""
 
     requires_perpetual: frozenset[str]
+    perpetual_suffix: str
     min_interval: Mapping[str, str]
 
 
@@ -100,6 +101,7 @@ class ApiSpec:
         study = self.schema("Study")
         return StudyRules(
             requires_perpetual=frozenset(study.get("x-requires-perpetual", ())),
+            perpetual_suffix=str(study["x-perpetual-suffix"]),
             min_interval=dict(study.get("x-min-interval", {})),
         )
 

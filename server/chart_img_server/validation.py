@@ -110,8 +110,9 @@ class ChartRequestParser:
         if not self._catalog.has_symbol(chart.exchange, chart.ticker):
             raise ApiError(422, "Invalid Symbol")
         for study in chart.studies:
-            if study in self._rules.requires_perpetual and not chart.is_perpetual:
-                raise ApiError(422, f'Study "{study}" requires a perpetual (.P) symbol')
+            suffix = self._rules.perpetual_suffix
+            if study in self._rules.requires_perpetual and not chart.ticker.endswith(suffix):
+                raise ApiError(422, f'Study "{study}" requires a perpetual ({suffix}) symbol')
             least = self._rules.min_interval.get(study)
             if least is not None and self._intervals.index(chart.interval) < self._intervals.index(
                 least

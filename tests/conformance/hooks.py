@@ -56,6 +56,7 @@ _DEFAULTS: Mapping[str, Any] = {
 _INTERVALS: list[str] = list(_SCHEMAS["Interval"]["enum"])
 _REQUIRES_PERPETUAL: frozenset[str] = frozenset(_SCHEMAS["Study"].get("x-requires-perpetual", []))
 _MIN_INTERVAL: Mapping[str, str] = dict(_SCHEMAS["Study"].get("x-min-interval", {}))
+_PERPETUAL_SUFFIX: str = str(_SCHEMAS["Study"]["x-perpetual-suffix"])
 
 
 def requested_image(request_body: object) -> RequestedImage:
@@ -219,7 +220,7 @@ def study_fits(study: object, symbol: object, interval: object) -> bool:
     if not isinstance(study, str):
         return True
     if study in _REQUIRES_PERPETUAL and not (
-        isinstance(symbol, str) and symbol.upper().endswith(".P")
+        isinstance(symbol, str) and symbol.upper().endswith(_PERPETUAL_SUFFIX)
     ):
         return False
     least = _MIN_INTERVAL.get(study)

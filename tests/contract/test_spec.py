@@ -140,6 +140,8 @@ def test_study_requirements_name_real_studies_and_intervals(spec: dict[str, Any]
     min_interval = schemas["Study"]["x-min-interval"]
     assert set(min_interval) <= studies
     assert set(min_interval.values()) <= set(schemas["Interval"]["enum"])
+    default_symbol = schemas["AdvancedChartRequest"]["properties"]["symbol"]["default"]
+    assert default_symbol.endswith(schemas["Study"]["x-perpetual-suffix"])
 
 
 def doc_table(doc: str, header: str, end: str) -> list[str]:

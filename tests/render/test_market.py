@@ -79,26 +79,20 @@ def test_intervals_agree_on_the_current_price() -> None:
 
 
 @pytest.mark.parametrize(
-    ("ticker", "base", "quote", "multiplier", "perpetual"),
+    ("ticker", "base", "quote", "multiplier"),
     [
-        ("BTCUSDT.P", "BTC", "USDT", 1, True),
-        ("1000PEPEUSDT.P", "PEPE", "USDT", 1000, True),
-        ("ETHBTC", "ETH", "BTC", 1, False),
-        ("1INCHUSDT", "1INCH", "USDT", 1, False),
-        ("SOLFDUSD", "SOL", "FDUSD", 1, False),
-        ("BTCUSD.P", "BTC", "USD", 1, True),
+        ("BTCUSDT.P", "BTC", "USDT", 1),
+        ("1000PEPEUSDT.P", "PEPE", "USDT", 1000),
+        ("ETHBTC", "ETH", "BTC", 1),
+        ("1INCHUSDT", "1INCH", "USDT", 1),
+        ("SOLFDUSD", "SOL", "FDUSD", 1),
+        ("BTCUSD.P", "BTC", "USD", 1),
+        ("BTC-PERPETUAL", "BTC", "USD", 1),
     ],
 )
-def test_ticker_parsing(
-    ticker: str, base: str, quote: str, multiplier: int, perpetual: bool
-) -> None:
+def test_ticker_parsing(ticker: str, base: str, quote: str, multiplier: int) -> None:
     asset = market.parse_asset(ticker)
-    assert (asset.base, asset.quote, asset.multiplier, asset.perpetual) == (
-        base,
-        quote,
-        multiplier,
-        perpetual,
-    )
+    assert (asset.base, asset.quote, asset.multiplier) == (base, quote, multiplier)
 
 
 @pytest.mark.parametrize("interval", ["1m", "1h", "1D", "1W", "1M"])

@@ -272,7 +272,11 @@ class ReferenceWriter:
         perpetual = set(study.get("x-requires-perpetual", []))
         min_interval = cast(Mapping[str, str], study.get("x-min-interval", {}))
         return table(
-            ["Study", "Needs a perpetual (`.P`) symbol", "Minimum interval"],
+            [
+                "Study",
+                f"Needs a perpetual (`{study['x-perpetual-suffix']}`) symbol",
+                "Minimum interval",
+            ],
             (
                 [
                     code_value(value),
@@ -345,10 +349,9 @@ class ReferenceWriter:
         return section.split("\n## ", 1)[0].strip() + "\n"
 
     def requires_perpetual(self) -> str:
-        names = self.spec.schema("Study").get("x-requires-perpetual", [])
-        return table(
-            ["Study that needs a perpetual (`.P`) symbol"], ([code_value(n)] for n in names)
-        )
+        study = self.spec.schema("Study")
+        heading = f"Study that needs a perpetual (`{study['x-perpetual-suffix']}`) symbol"
+        return table([heading], ([code_value(n)] for n in study.get("x-requires-perpetual", [])))
 
     def min_interval(self) -> str:
         intervals = cast(Mapping[str, str], self.spec.schema("Study").get("x-min-interval", {}))
