@@ -15,6 +15,21 @@ from starlette.testclient import TestClient
 TEST_API_KEY = "test-key"
 KEY_HEADERS = {"x-api-key": TEST_API_KEY}
 CHART_PATH = "/v3/coinalyze/advanced-chart"
+# What an empty body asks for: every default of the spec, written out as the expected value.
+DEFAULT_CHART = ChartRequest(
+    exchange="BINANCE",
+    ticker="BTCUSDT.P",
+    interval="1D",
+    width=800,
+    height=600,
+    theme="light",
+    timezone="Etc/UTC",
+    format="png",
+    studies=(),
+    watermark=None,
+    watermark_size=16,
+    watermark_opacity=1.0,
+)
 STORAGE_PATH = "/v3/coinalyze/advanced-chart/storage"
 LIST_PATH = "/v3/coinalyze/exchange/list"
 SYMBOLS_PATH = "/v3/coinalyze/exchange/{exchangeId}"

@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 
 from .conftest import (
     CHART_PATH,
+    DEFAULT_CHART,
     KEY_HEADERS,
     STORAGE_PATH,
     BlockingRenderer,
@@ -148,7 +149,7 @@ async def test_the_render_pool_is_bounded() -> None:
     results: list[bytes] = []
 
     async def render_one() -> None:
-        results.append(await pool.render(_chart(), datetime.datetime.now(datetime.UTC)))
+        results.append(await pool.render(DEFAULT_CHART, datetime.datetime.now(datetime.UTC)))
 
     async with anyio.create_task_group() as tasks:
         for _ in range(3):
@@ -159,23 +160,6 @@ async def test_the_render_pool_is_bounded() -> None:
         release.set()
     assert (statistics.borrowed_tokens, statistics.tasks_waiting) == (2, 1)
     assert results == [b"x"] * 3
-
-
-def _chart() -> ChartRequest:
-    return ChartRequest(
-        exchange="BINANCE",
-        ticker="BTCUSDT.P",
-        interval="1D",
-        width=800,
-        height=600,
-        theme="light",
-        timezone="Etc/UTC",
-        format="png",
-        studies=(),
-        watermark=None,
-        watermark_size=16,
-        watermark_opacity=1.0,
-    )
 
 
 def _fields(settings: Settings) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 
 from .conftest import (
     CHART_PATH,
+    DEFAULT_CHART,
     KEY_HEADERS,
     STORAGE_PATH,
     RecordingRenderer,
@@ -28,22 +29,6 @@ def _field_errors(response: Any) -> list[dict[str, Any]]:
     assert response.status_code == 422
     errors: list[dict[str, Any]] = response.json()["errors"]
     return errors
-
-
-DEFAULT_CHART = ChartRequest(
-    exchange="BINANCE",
-    ticker="BTCUSDT.P",
-    interval="1D",
-    width=800,
-    height=600,
-    theme="light",
-    timezone="Etc/UTC",
-    format="png",
-    studies=(),
-    watermark=None,
-    watermark_size=16,
-    watermark_opacity=1.0,
-)
 
 
 @pytest.mark.parametrize(
