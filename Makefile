@@ -13,6 +13,8 @@ export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 GEN_OUT ?= generated/chart_img_api
+COINALYZE_GEN_OUT ?= generated/coinalyze_api
+SPECS := openapi.yaml upstream/coinalyze.yaml
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -33,23 +35,36 @@ $(NODE_STAMP): package.json package-lock.json
 
 setup: $(VENV_STAMP) $(NODE_STAMP) ## Create .venv and node_modules with every tool
 
-generate: $(VENV_STAMP) ## Regenerate the typed client in generated/ from openapi.yaml
-	openapi-python-client generate --path openapi.yaml --config openapi-python-client.yaml \
-		--output-path $(GEN_OUT) --meta none --overwrite --fail-on-warning
-	rm -rf $(GEN_OUT)/.ruff_cache
-	touch $(GEN_OUT)/py.typed
-	cp openapi.yaml $(GEN_OUT)/openapi.yaml
+# $(call generate-client,SPEC,CONFIG,OUT): one typed client from one OpenAPI document, with a copy
+# of the document inside the package as openapi.yaml.
+define generate-client
+	openapi-python-client generate --path $(1) --config $(2) \
+		--output-path $(3) --meta none --overwrite --fail-on-warning
+	rm -rf $(3)/.ruff_cache
+	touch $(3)/py.typed
+	cp $(1) $(3)/openapi.yaml
+endef
 
-lint: $(VENV_STAMP) ## ruff and mypy --strict on our code and the generated client
+.PHONY: generate-chart-img-api generate-coinalyze-api
+generate: generate-chart-img-api generate-coinalyze-api ## Regenerate the typed clients in generated/ from openapi.yaml and upstream/
+
+generate-chart-img-api: $(VENV_STAMP) ## Regenerate chart_img_api from openapi.yaml (into GEN_OUT)
+	$(call generate-client,openapi.yaml,openapi-python-client.yaml,$(GEN_OUT))
+
+generate-coinalyze-api: $(VENV_STAMP) ## Regenerate coinalyze_api from upstream/coinalyze.yaml (into COINALYZE_GEN_OUT)
+	$(call generate-client,upstream/coinalyze.yaml,upstream/coinalyze.generator.yaml,$(COINALYZE_GEN_OUT))
+
+lint: $(VENV_STAMP) ## ruff and mypy --strict on our code and the generated clients
 	ruff check overlays server tests docs/hooks
 	ruff format --check overlays server tests docs/hooks
 	mypy overlays/chart_img server/chart_img_server tests docs/hooks
 	mypy -p chart_img_api
+	mypy -p coinalyze_api
 
-lint-spec: $(VENV_STAMP) $(NODE_STAMP) ## Judge openapi.yaml with openapi-spec-validator, Spectral and Redocly
-	openapi-spec-validator openapi.yaml
-	spectral lint --fail-severity=warn openapi.yaml
-	redocly lint --format=stylish openapi.yaml
+lint-spec: $(VENV_STAMP) $(NODE_STAMP) ## Judge openapi.yaml and upstream/coinalyze.yaml with openapi-spec-validator, Spectral and Redocly
+	openapi-spec-validator $(SPECS)
+	spectral lint --fail-severity=warn $(SPECS)
+	redocly lint --format=stylish $(SPECS)
 
 test: setup lint browser wrk ## Lint, then run the whole test suite
 	$(PY) -m pytest

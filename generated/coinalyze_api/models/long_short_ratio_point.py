@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+T = TypeVar("T", bound="LongShortRatioPoint")
+
+
+@_attrs_define
+class LongShortRatioPoint:
+    """The long/short accounts ratio in one interval.
+
+    Attributes:
+        t (int): The start of the point's interval, in UNIX seconds.
+        r (float): The ratio, `l / s`.
+        l (float): Share of accounts that are long, in percent.
+        s (float): Share of accounts that are short, in percent.
+    """
+
+    t: int
+    r: float
+    l: float
+    s: float
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        t = self.t
+
+        r = self.r
+
+        l = self.l
+
+        s = self.s
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "t": t,
+                "r": r,
+                "l": l,
+                "s": s,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        t = d.pop("t")
+
+        r = d.pop("r")
+
+        l = d.pop("l")
+
+        s = d.pop("s")
+
+        long_short_ratio_point = cls(
+            t=t,
+            r=r,
+            l=l,
+            s=s,
+        )
+
+        long_short_ratio_point.additional_properties = d
+        return long_short_ratio_point
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
