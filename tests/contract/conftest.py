@@ -8,6 +8,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = ROOT / "openapi.yaml"
+COINALYZE_SPEC_PATH = ROOT / "upstream" / "coinalyze.yaml"
 ORIGINAL_DOC = ROOT.parent / "shared" / "reference" / "chart-img-coinalyze-v3-api.txt"
 
 
@@ -19,6 +20,13 @@ def root() -> Path:
 @pytest.fixture(scope="session")
 def spec() -> dict[str, Any]:
     loaded: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+    return loaded
+
+
+@pytest.fixture(scope="session")
+def coinalyze_spec() -> dict[str, Any]:
+    """Our written-down record of the upstream Coinalyze REST API v1."""
+    loaded: dict[str, Any] = yaml.safe_load(COINALYZE_SPEC_PATH.read_text(encoding="utf-8"))
     return loaded
 
 

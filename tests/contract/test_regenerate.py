@@ -7,6 +7,8 @@ import filecmp
 import subprocess
 from pathlib import Path
 
+import pytest
+
 
 def differences(left: Path, right: Path) -> list[str]:
     comparison = filecmp.dircmp(left, right, ignore=["__pycache__"])
@@ -26,13 +28,41 @@ def differences(left: Path, right: Path) -> list[str]:
     return found
 
 
-def test_regenerating_the_client_changes_nothing(root: Path, tmp_path: Path) -> None:
-    fresh = tmp_path / "chart_img_api"
-    subprocess.run(
-        ["make", "--no-print-directory", "-o", ".venv/.installed", "generate", f"GEN_OUT={fresh}"],
+# Every client that `make generate` writes: (make target, its output variable, committed package).
+CLIENTS = [
+    ("generate-chart-img-api", "GEN_OUT", "chart_img_api"),
+    ("generate-coinalyze-api", "COINALYZE_GEN_OUT", "coinalyze_api"),
+]
+
+
+def make(root: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-o", ".venv/.installed", *args],
         cwd=root,
         check=True,
         capture_output=True,
+        text=True,
     )
-    committed = root / "generated" / "chart_img_api"
+    return result.stdout
+
+
+@pytest.mark.parametrize(
+    ("target", "variable", "package"), CLIENTS, ids=[package for _, _, package in CLIENTS]
+)
+def test_regenerating_the_client_changes_nothing(
+    root: Path, tmp_path: Path, target: str, variable: str, package: str
+) -> None:
+    fresh = tmp_path / package
+    make(root, target, f"{variable}={fresh}")
+    committed = root / "generated" / package
     assert differences(committed, fresh) == [], "run `make generate` and commit the result"
+
+
+def test_make_generate_writes_every_client(root: Path) -> None:
+    planned = make(root, "-n", "generate")
+    for _, _, package in CLIENTS:
+        out = f"generated/{package}"
+        assert f"--output-path {out} --meta none --overwrite --fail-on-warning" in planned
+        assert f"rm -rf {out}/.ruff_cache\n" in planned
+        assert f"touch {out}/py.typed\n" in planned
+        assert f" {out}/openapi.yaml\n" in planned

@@ -44,6 +44,7 @@ def operation_examples(spec: dict[str, Any]) -> Iterator[Example]:
         for method, operation in item.items():
             where = f"{method.upper()} {path}"
             for parameter in operation.get("parameters", []):
+                parameter = resolve(spec, parameter)
                 for name, example in parameter.get("examples", {}).items():
                     yield (
                         f"{where} {parameter['name']} example {name}",
