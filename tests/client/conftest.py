@@ -10,7 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
+from chart_img.cli import CliState, app
 from PIL import Image
+from typer.testing import CliRunner, Result
 
 API_KEY = "sk-test-5ecret-KEY"
 BASE_URL = "http://api.test"
@@ -134,3 +136,20 @@ def refused_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner(env={"CHART_IMG_API_KEY": API_KEY, "COLUMNS": "2000"})
+
+
+def invoke(
+    runner: CliRunner, api: FakeApi, *args: str, sleeps: SleepRecorder | None = None
+) -> Result:
+    """`chart-img --base-url BASE_URL ARGS...` against `api`, retries never waiting."""
+    transport = httpx.MockTransport(api)
+    recorder = sleeps or SleepRecorder()
+    state = CliState(
+        transport=transport, async_transport=transport, sleep=recorder, async_sleep=recorder.asleep
+    )
+    return runner.invoke(app, ["--base-url", BASE_URL, *args], obj=state)

@@ -9,28 +9,12 @@ from typing import Any
 
 import httpx
 import pytest
-from chart_img import Interval, Theme, allowed_values
+from chart_img import Interval, Study, Theme, allowed_values
 from chart_img.cli import CliState, app
 from PIL import Image
-from typer.testing import CliRunner, Result
+from typer.testing import CliRunner
 
-from .conftest import API_KEY, BASE_URL, FakeApi, SleepRecorder, json_response
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner(env={"CHART_IMG_API_KEY": API_KEY, "COLUMNS": "2000"})
-
-
-def invoke(
-    runner: CliRunner, api: FakeApi, *args: str, sleeps: SleepRecorder | None = None
-) -> Result:
-    transport = httpx.MockTransport(api)
-    recorder = sleeps or SleepRecorder()
-    state = CliState(
-        transport=transport, async_transport=transport, sleep=recorder, async_sleep=recorder.asleep
-    )
-    return runner.invoke(app, ["--base-url", BASE_URL, *args], obj=state)
+from .conftest import API_KEY, FakeApi, SleepRecorder, invoke, json_response
 
 
 def test_exchanges(runner: CliRunner, fake_api: FakeApi) -> None:
@@ -75,8 +59,10 @@ def test_chart_refuses_a_contradicting_extension(
     runner: CliRunner, fake_api: FakeApi, tmp_path: Path
 ) -> None:
     result = invoke(runner, fake_api, "chart", "-o", str(tmp_path / "x.jpg"))
-    assert result.exit_code == 1
-    assert "force" in result.stderr
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert "use --format jpeg, a .png name, or --force" in line
+    assert fake_api.requests == []
     assert (
         invoke(runner, fake_api, "chart", "-o", str(tmp_path / "x.jpg"), "--force").exit_code == 0
     )
@@ -89,12 +75,17 @@ def test_store_prints_the_url_or_json(runner: CliRunner, fake_api: FakeApi) -> N
     assert json.loads(result.stdout)["etag"] == fake_api.stored()["etag"]
 
 
-def test_help_lists_allowed_values_from_the_spec(runner: CliRunner) -> None:
+def test_help_lists_short_enums_and_points_to_the_long_ones(runner: CliRunner) -> None:
     result = runner.invoke(app, ["chart", "--help"])
     assert ", ".join(allowed_values(Interval)) in result.stdout
     assert ", ".join(allowed_values(Theme)) in result.stdout
     assert "From 400 to 2048" in result.stdout
-    assert "Aggregated Long/Short Accounts Ratio" in result.stdout
+    assert (
+        f"One of the {len(allowed_values(Study))} that `chart-img studies` lists" in result.stdout
+    )
+    assert "`chart-img timezones`" in result.stdout
+    assert not [study for study in allowed_values(Study) if study in result.stdout]
+    assert "Asia/Kolkata" not in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -135,7 +126,7 @@ def test_json_errors(runner: CliRunner, fake_api: FakeApi) -> None:
 def test_invalid_option_value_lists_allowed_values(runner: CliRunner, fake_api: FakeApi) -> None:
     result = invoke(runner, fake_api, "chart", "--interval", "14h")
     assert result.exit_code == 2
-    assert "must be one of: 1m, 5m" in result.stderr
+    assert f"(one of: {', '.join(allowed_values(Interval))})" in result.stderr
     assert fake_api.requests == []
 
 
@@ -145,7 +136,11 @@ def test_connection_refused_exit_code(runner: CliRunner, refused_url: str) -> No
         app, ["--base-url", refused_url, "--max-retries", "0", "exchanges"], obj=state
     )
     assert result.exit_code == 3
-    assert "Could not reach the server" in result.stderr
+    [line] = result.stderr.splitlines()
+    assert "Could not reach the server" in line
+    assert f"Tried {refused_url};" in line
+    assert "`chart-img serve`" in line
+    assert "CHART_IMG_BASE_URL" in line
 
 
 def test_missing_key(fake_api: FakeApi) -> None:
@@ -204,8 +199,12 @@ def test_batch_file_that_is_not_a_list(
     batch = tmp_path / "charts.yml"
     batch.write_text("symbol: BINANCE:BTCUSDT\n")
     result = invoke(runner, fake_api, "batch", str(batch))
-    assert result.exit_code == 1
-    assert "YAML list" in result.stderr
+    assert result.exit_code == 2
+    assert (
+        result.stderr == f"chart-img: {batch} holds a YAML mapping, not a list of requests;"
+        " start each request with '- '\n"
+    )
+    assert fake_api.requests == []
 
 
 def test_serve_without_the_server_extra(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -237,3 +236,51 @@ def test_serve_passes_its_options_to_the_server(
     result = runner.invoke(app, ["serve", "--port", "9001", "--storage-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert seen == [["--port", "9001", "--storage-dir", str(tmp_path)]]
+
+
+def test_batch_names_each_file(runner: CliRunner, fake_api: FakeApi, tmp_path: Path) -> None:
+    batch = tmp_path / "charts.yaml"
+    batch.write_text(
+        "- {name: btc-daily, symbol: BINANCE:BTCUSDT, interval: 1D}\n"
+        "- {name: eth.png, symbol: BINANCE:ETHUSDT}\n"
+        "- {name: BTC-daily, theme: dark}\n"
+        "- {name: ../escape}\n"
+        "- {symbol: BYBIT:SOLUSDT}\n"
+    )
+    out = tmp_path / "images"
+    result = invoke(runner, fake_api, "batch", str(batch), "-d", str(out), "--json")
+    assert result.exit_code == 1, result.output
+    errors = {item["number"]: item["error"] for item in json.loads(result.stdout)}
+    assert errors[3] == "name 'BTC-daily' is already used by item 1"
+    assert errors[4] == "name '../escape' must be a file name, without a directory or a leading dot"
+    assert sorted(p.name for p in out.iterdir()) == ["005-BYBIT-SOLUSDT.png", "btc-daily.png",
+                                                     "eth.png"]  # fmt: skip
+    sent = [json.loads(request.content) for request in fake_api.requests]
+    assert {"symbol": "BINANCE:BTCUSDT", "interval": "1D"} in sent
+    assert all("name" not in body for body in sent)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        ("empty.jsonl", "", "holds no requests"),
+        ("blank.jsonl", "\n  \n", "holds no requests"),
+        ("empty.yaml", "", "holds no requests"),
+        ("comments.yml", "# nothing yet\n", "holds no requests"),
+        ("list.yaml", "[]\n", "holds no requests"),
+        ("scalar.yaml", "just words\n", "holds a YAML str"),
+        ("broken.yaml", "- {symbol: [\n", "is not valid YAML"),
+    ],
+)
+def test_a_batch_file_without_requests_is_a_usage_error(
+    runner: CliRunner, fake_api: FakeApi, tmp_path: Path, name: str, content: str, problem: str
+) -> None:
+    batch = tmp_path / name
+    batch.write_text(content)
+    result = invoke(runner, fake_api, "batch", str(batch), "-d", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"chart-img: {batch} {problem}")
+    assert "ValueError" not in line
+    assert "captured" not in result.stdout
+    assert fake_api.requests == []
