@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from chart_img import Interval, Study, Theme, allowed_values
-from chart_img.cli import CliState, app
+from chart_img.cli import EXIT_CODE_TABLE, CliState, app
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -284,3 +284,27 @@ def test_a_batch_file_without_requests_is_a_usage_error(
     assert "ValueError" not in line
     assert "captured" not in result.stdout
     assert fake_api.requests == []
+
+
+def test_exit_codes_in_help_readme_and_docs(runner: CliRunner) -> None:
+    root = Path(__file__).parents[2]
+    rows = [(str(row.code), row.meaning) for row in EXIT_CODE_TABLE]
+    help_lines = [
+        " ".join(line.split()) for line in runner.invoke(app, ["--help"]).stdout.splitlines()
+    ]
+    assert [
+        f"{code} {meaning}" for code, meaning in rows if f"{code} {meaning}" not in help_lines
+    ] == []
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert [row for row in rows if f"| {row[0]} | {row[1]} |" not in readme] == []
+    assert "<!-- client:exit-codes -->" in (root / "docs/guides/errors.md").read_text("utf-8")
+
+
+def test_the_docs_hook_renders_the_exit_code_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[2] / "docs" / "hooks"))
+    from chart_img_docs._site import _client_part
+
+    rendered = _client_part("exit-codes")
+    assert [
+        row for row in EXIT_CODE_TABLE if f"| `{row.code}` | {row.meaning} |" not in rendered
+    ] == []

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import chart_img
+from chart_img.cli import EXIT_CODE_TABLE
 
 from ._markdown import table
 
-__all__ = ["error_classes_table"]
+__all__ = ["error_classes_table", "exit_codes_table"]
 
 
 def error_classes_table() -> str:
@@ -21,4 +22,11 @@ def error_classes_table() -> str:
     return table(
         ["Status", "Exception"],
         ([f"`{status}`", f"`{classes[status]}`"] for status in sorted(classes)),
+    )
+
+
+def exit_codes_table() -> str:
+    """The exit codes of `chart-img`, from the table its `--help` shows."""
+    return table(
+        ["Exit code", "Meaning"], ([f"`{row.code}`", row.meaning] for row in EXIT_CODE_TABLE)
     )

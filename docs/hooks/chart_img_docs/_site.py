@@ -5,8 +5,8 @@ Pages ask for generated content with HTML-comment markers on a line of their own
 - `<!-- spec:NAME [ARGUMENT] -->`: a part of the reference rendered from `openapi.yaml`;
 - `<!-- chart: {JSON body} -->`: a chart drawn by the reference server, with its request;
 - `<!-- chart-example: NAME -->`: the same for a named example of the spec's request body;
-- `<!-- server:settings -->`, `<!-- client:errors -->`: tables read from the server's settings
-  and the client's exceptions.
+- `<!-- server:settings -->`, `<!-- client:errors -->`, `<!-- client:exit-codes -->`: tables
+  read from the server's settings, the client's exceptions and the CLI's exit codes.
 
 An unknown marker fails the build, so a typo never ships as an invisible comment.
 """
@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, cast
 
-from ._client_tables import error_classes_table
+from ._client_tables import error_classes_table, exit_codes_table
 from ._gallery import Gallery
 from ._markdown import code_block, json_block, tabs
 from ._openapi import Spec
@@ -182,9 +182,10 @@ def _server_part(argument: str) -> str:
 
 
 def _client_part(argument: str) -> str:
-    if argument != "errors":
-        raise MarkerError(f"unknown client marker {argument!r}; known: errors")
-    return error_classes_table()
+    parts = {"errors": error_classes_table, "exit-codes": exit_codes_table}
+    if argument not in parts:
+        raise MarkerError(f"unknown client marker {argument!r}; known: {', '.join(parts)}")
+    return parts[argument]()
 
 
 def _parse_body(text: str) -> Mapping[str, Any]:
