@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any, cast
 
+import regress
 import yaml
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError, validators
+from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -34,17 +36,18 @@ class ApiSpec:
     def schema(self, name: str) -> Mapping[str, Any]:
         return cast("Mapping[str, Any]", self.document["components"]["schemas"][name])
 
-    def validator(self, schema_name: str) -> Draft202012Validator:
+    def validator(self, schema_name: str) -> Validator:
         """A validator for one component schema, with `$ref`s resolved inside the document.
 
         Plain `$ref`s are replaced by their schemas once, here: jsonschema would look each one
         up on every call, which made validating a chart request 3x slower (0.44 ms, 0.13 ms).
+        The validator is a `SpecValidator`: ECMA-262 patterns, cheap bounds first.
         """
         inlined = self._inlined(self.schema(schema_name))
         if _has_ref(inlined):
             reference = {"$ref": f"{SPEC_URI}{_SCHEMAS}{schema_name}"}
-            return Draft202012Validator(reference, registry=self.registry)
-        return Draft202012Validator(inlined, registry=self.registry)
+            return SpecValidator(reference, registry=self.registry)
+        return SpecValidator(inlined, registry=self.registry)
 
     def _inlined(self, node: Any, seen: frozenset[str] = frozenset()) -> Any:
         """`node` with each `{"$ref": "#/components/schemas/X"}` replaced by X, inlined too."""
@@ -113,11 +116,17 @@ class ApiSpec:
             response = self.document["components"]["responses"][name]
         return cast("Mapping[str, Any]", response["content"]["application/json"]["schema"])
 
-    def response_validator(self, path: str, method: str, status: int) -> Draft202012Validator:
+    def response_validator(self, path: str, method: str, status: int) -> Validator:
         schema = dict(self.response_schema(path, method, status))
         if "$ref" in schema:
             schema["$ref"] = SPEC_URI + str(schema["$ref"])
-        return Draft202012Validator(schema, registry=self.registry)
+        return SpecValidator(schema, registry=self.registry)
+
+    @functools.cached_property
+    def max_field_errors(self) -> int:
+        """How many field errors a 422 lists at most: the `errors` list's `maxItems`."""
+        errors = self.schema("ValidationErrorList")["properties"]["errors"]
+        return int(errors["maxItems"])
 
 
 def load_spec_text() -> str:
@@ -131,6 +140,61 @@ def load_spec() -> ApiSpec:
     resource: Resource[Any] = DRAFT202012.create_resource(document)
     registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
     return ApiSpec(document=document, registry=registry)
+
+
+@functools.lru_cache(maxsize=64)
+def ecma_regex(pattern: str) -> regress.Regex:
+    """A schema's `pattern` as JSON Schema means it: an ECMA-262 regular expression (Unicode).
+
+    Python's `re` differs where it matters here: its `$` also matches before a final newline,
+    so `^[^\\u0000-\\u001F]*$` would let `"chart\\n"` through.
+    """
+    return regress.Regex(pattern, "u")
+
+
+def _ecma_pattern(
+    validator: Validator, pattern: str, instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and ecma_regex(pattern).find(instance) is None:
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Keyword = Callable[[Validator, Any, Any, Mapping[str, Any]], Iterator[ValidationError]]
+_DRAFT_KEYWORDS: Mapping[str, _Keyword] = Draft202012Validator.VALIDATORS
+
+
+def _within(bound: str, kind: str, keyword: _Keyword) -> _Keyword:
+    """`keyword`, skipped when the instance is already longer than the schema's `bound`.
+
+    The bound's own keyword reports it; comparing or matching a value that is refused anyway
+    is work a hostile body could make quadratic (`uniqueItems` over thousands of items).
+    """
+
+    def check(
+        validator: Validator, value: Any, instance: Any, schema: Mapping[str, Any]
+    ) -> Iterator[ValidationError]:
+        limit = schema.get(bound)
+        if isinstance(limit, int) and validator.is_type(instance, kind) and len(instance) > limit:
+            return
+        yield from keyword(validator, value, instance, schema)
+
+    return check
+
+
+# Every keyword that looks inside an array or matches a string waits for the cheap length bound.
+_CHEAP_FIRST: dict[str, _Keyword] = {
+    **{
+        name: _within("maxItems", "array", _DRAFT_KEYWORDS[name])
+        for name in ("items", "prefixItems", "contains", "uniqueItems", "unevaluatedItems")
+    },
+    "pattern": _within("maxLength", "string", _ecma_pattern),
+}
+
+# types-jsonschema leaves `extend` untyped; it returns a validator class.
+SpecValidator: type[Validator] = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, _CHEAP_FIRST
+)
+"""Draft 2020-12 with ECMA-262 `pattern`s, and array and string bounds checked before the rest."""
 
 
 def _has_ref(node: Any) -> bool:

@@ -79,9 +79,11 @@ class ChartRequestParser:
                 if kept is None or priority < kept[0]:
                     found[field_error.path] = (priority, field_error)
         order = {name: index for index, name in enumerate(fields)}
-        return sorted(
+        listed = sorted(
             (error for _, error in found.values()), key=lambda e: _body_order(e.path, order)
         )
+        # The spec caps the list, so that a body of many bad fields gets a small answer.
+        return listed[: self._spec.max_field_errors]
 
     def _with_integers(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         return {

@@ -185,3 +185,18 @@ def test_spec_carries_every_default_bound_and_choice_of_the_doc(
         if choices := re.search(r"\[([^\]]+)\]", description):
             allowed = [str(value) for value in field["enum"]]
             assert allowed == [choice.strip() for choice in choices.group(1).split(",")], name
+
+
+def test_studies_hold_at_most_one_of_each_study(spec: dict[str, Any]) -> None:
+    """`maxItems` states what `uniqueItems` over the `Study` enum implies, so they cannot drift."""
+    schemas = spec["components"]["schemas"]
+    studies = schemas["AdvancedChartRequest"]["properties"]["studies"]
+    assert studies["uniqueItems"] is True
+    assert resolve(spec, studies["items"]) is schemas["Study"]
+    assert studies["maxItems"] == len(schemas["Study"]["enum"])
+
+
+def test_the_field_error_cap_is_stated(spec: dict[str, Any]) -> None:
+    errors = spec["components"]["schemas"]["ValidationErrorList"]["properties"]["errors"]
+    description = " ".join(spec["components"]["responses"]["Unprocessable"]["description"].split())
+    assert f"`maxItems` ({errors['maxItems']})" in description

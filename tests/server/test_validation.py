@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from chart_img_server import ChartRequest
-from chart_img_server.spec import ApiSpec
+from chart_img_server.spec import ApiSpec, ecma_regex
 from starlette.testclient import TestClient
 
 from .conftest import (
@@ -345,3 +345,111 @@ def test_key_is_checked_before_the_body(small_body_client: TestClient) -> None:
         CHART_PATH, content=b"not json" * 100, headers={"content-type": "application/json"}
     )
     assert response.status_code == 403
+
+
+def _pathological_studies(limit: int) -> list[Any]:
+    """Integers and strings mixed, as many as fit a body of `limit` bytes: jsonschema cannot
+    sort them, so its `uniqueItems` falls back to comparing every pair."""
+    studies: list[Any] = []
+    for index in range(limit):
+        studies += [index, str(index)]
+        if len(json.dumps({"studies": studies})) > limit:
+            return studies[:-2]
+    return studies
+
+
+class _WatchedList(list[Any]):
+    """A list that records whether anything looked at its items."""
+
+    looked = False
+
+    def __iter__(self) -> Iterator[Any]:
+        self.looked = True
+        return super().__iter__()
+
+    def __getitem__(self, index: Any) -> Any:
+        self.looked = True
+        return super().__getitem__(index)
+
+
+def test_an_over_long_array_is_refused_without_looking_at_its_items(spec: ApiSpec) -> None:
+    bound = spec.chart_request_properties["studies"]["maxItems"]
+    studies = _WatchedList(_pathological_studies(65_536))
+    assert len(studies) > bound
+    errors = list(spec.validator("AdvancedChartRequest").iter_errors({"studies": studies}))
+    assert [(e.validator, list(e.absolute_path)) for e in errors] == [("maxItems", ["studies"])]
+    assert not studies.looked
+
+
+def test_the_pathological_studies_body_is_one_small_field_error(
+    stub_client: TestClient, spec: ApiSpec
+) -> None:
+    content = json.dumps({"studies": _pathological_studies(65_536)}).encode()
+    response = stub_client.post(CHART_PATH, content=content, headers=JSON_HEADERS)
+    assert_documented(spec, response, CHART_PATH, "post")
+    bound = spec.chart_request_properties["studies"]["maxItems"]
+    [error] = _field_errors(response)
+    assert (error["path"], error["msg"]) == ("studies", f"must have at most {bound} items")
+    # The value is echoed once: the answer is no larger than the body, plus a line of text.
+    assert len(response.content) < len(content) + 200
+
+
+def test_field_errors_are_capped_at_the_documented_count(
+    stub_client: TestClient, spec: ApiSpec
+) -> None:
+    cap = spec.max_field_errors
+    body = {f"unknown{index:04}": index for index in range(3_000)}
+    response = _post(stub_client, body)
+    assert_documented(spec, response, CHART_PATH, "post")
+    errors = _field_errors(response)
+    assert [e["path"] for e in errors] == [f"unknown{index:04}" for index in range(cap)]
+    assert len(response.content) < 200 * cap
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("watermark", "chart\n"),
+        ("watermark", "\n"),
+        ("symbol", "BINANCE:BTCUSDT.P\n"),
+        ("symbol", "BINANCE:BTCUSDT\n"),
+    ],
+)
+def test_a_final_newline_breaks_the_pattern_as_in_ecma_262(
+    stub_client: TestClient, spec: ApiSpec, recorder: RecordingRenderer, field: str, value: str
+) -> None:
+    response = _post(stub_client, {field: value})
+    assert_documented(spec, response, CHART_PATH, "post")
+    [error] = _field_errors(response)
+    assert (error["path"], error["value"]) == (field, value)
+    assert error["msg"].startswith("must match the pattern")
+    assert recorder.charts == []
+
+
+def test_every_pattern_of_the_spec_is_an_ecma_262_regex(spec: ApiSpec) -> None:
+    """Each pattern compiles as ECMA-262, and its schema's own examples match it, but not with
+    a final newline, which Python's `$` would let through."""
+
+    def schemas(node: Any) -> Iterator[dict[str, Any]]:
+        if isinstance(node, dict):
+            if isinstance(node.get("pattern"), str):
+                yield node
+            for child in node.values():
+                yield from schemas(child)
+        elif isinstance(node, list):
+            for child in node:
+                yield from schemas(child)
+
+    found = list(schemas(dict(spec.document)))
+    assert {schema["pattern"] for schema in found} >= {
+        spec.chart_request_properties[field]["pattern"] for field in ("symbol", "watermark")
+    }
+    for schema in found:
+        regex = ecma_regex(schema["pattern"])
+        samples = [
+            *schema.get("examples", []),
+            *([schema["default"]] if "default" in schema else []),
+        ]
+        for sample in samples:
+            assert regex.find(sample) is not None, (schema["pattern"], sample)
+            assert regex.find(sample + "\n") is None, (schema["pattern"], sample)

@@ -36,7 +36,9 @@ class AdvancedChartRequest:
             format_ (ImageFormat | Unset): Chart image format. Default: ImageFormat.PNG.
             studies (list[Study] | Unset): Study indicators to add, each at most once. Some depend on the symbol or
                 interval:
-                see the `Study` schema.
+                see the `Study` schema. At most one of each study means at most as many items as
+                `Study` has members: `maxItems` states what `uniqueItems` over the enum implies, so
+                that an over-long list is refused before its items are compared.
             watermark (str | Unset): Custom watermark text, centred on the chart. No control characters.
             watermark_size (WatermarkSize | Unset): Watermark text size, in pixels. Default: WatermarkSize.PX_16.
             watermark_opacity (float | Unset): Watermark text opacity. Default: 1.0.

@@ -17,7 +17,8 @@ class ValidationErrorList:
     """Every invalid field of the request.
 
     Attributes:
-        errors (list[FieldError]): One entry for every invalid field.
+        errors (list[FieldError]): One entry for every invalid field, in body order; past `maxItems` entries, the
+            rest are left out, so that an error body stays small.
     """
 
     errors: list[FieldError]
