@@ -11,6 +11,7 @@ from pathlib import Path
 
 import uvicorn
 
+from .access_log import log_formatter
 from .app import create_app
 from .settings import Settings
 
@@ -24,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"chart-img-server: {exc}", file=sys.stderr)
         return 2
-    _configure_logging()
+    _configure_logging(settings.log_format)
     try:
         app = create_app(settings)
     except ValueError as exc:
@@ -64,12 +65,15 @@ def _settings(args: argparse.Namespace) -> Settings:
     return dataclasses.replace(Settings.from_env(), **overrides)
 
 
-def _configure_logging() -> None:
+def _configure_logging(log_format: str = "text") -> None:
+    """Every record, ours, uvicorn's or a library's, to stderr: escaped text lines, or one JSON
+    object a line (`CHART_IMG_SERVER_LOG_FORMAT=json`)."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(log_formatter(log_format))
+    logging.getLogger().handlers = [handler]
     for name in ("chart_img_server", "uvicorn"):
         logger = logging.getLogger(name)
-        logger.addHandler(handler)
+        logger.handlers = [handler]
         logger.setLevel(logging.INFO)
         logger.propagate = False
 

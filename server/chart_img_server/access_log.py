@@ -1,16 +1,24 @@
-"""An access log that never records an API key."""
+"""Logging that cannot be forged: an access log that never records an API key, every record
+escaped, and JSON lines on request."""
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
+import json
 import logging
 import re
 import time
+from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger("chart_img_server.access")
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_.-]{1,32}")
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# What an access record carries besides its message, for JSON logs.
+_ACCESS_FIELDS = ("client", "method", "target", "status", "duration_ms")
 
 
 class AccessLogMiddleware:
@@ -35,21 +43,43 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, send_with_status)
         finally:
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            client = scope.get("client")
+            fields = {
+                "client": client_address(scope),
+                "method": str(scope["method"]),
+                "target": redacted_target(scope),
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            }
             logger.info(
                 '%s "%s %s" %d %.1fms',
-                f"{client[0]}:{client[1]}" if client else "-",
-                scope["method"],
-                redacted_target(scope),
-                status,
-                elapsed_ms,
+                *(fields[name] for name in _ACCESS_FIELDS),
+                extra=fields,
             )
 
 
+def client_address(scope: Scope) -> str:
+    """`host:port` of the client, or `-`: never a host that is not an IP address.
+
+    uvicorn takes the host from `X-Forwarded-For` when a trusted proxy sends it, unchecked.
+    """
+    client = scope.get("client")
+    if not client:
+        return "-"
+    host, port = client
+    try:
+        address = ipaddress.ip_address(str(host))
+    except ValueError:
+        return "-"
+    return f"[{address}]:{port}" if address.version == 6 else f"{address}:{port}"
+
+
 def redacted_target(scope: Scope) -> str:
-    """The path and the query's parameter names; values (the `key` among them) are dropped."""
-    path: str = scope.get("path", "")
+    """The path and the query's parameter names; values (the `key` among them) are dropped.
+
+    A double quote in the (decoded) path is written `%22`, so that it cannot end the quoted
+    request line early.
+    """
+    path: str = scope.get("path", "").replace('"', "%22")
     query = scope.get("query_string", b"").decode("latin-1")
     if not query:
         return path
@@ -58,3 +88,70 @@ def redacted_target(scope: Scope) -> str:
         for name, _ in parse_qsl(query, keep_blank_values=True)
     ]
     return path + "?" + "&".join(f"{name}=..." for name in names)
+
+
+def _escape_char(char: str) -> str:
+    if char == "\\":
+        return "\\\\"
+    code = ord(char)
+    return (
+        f"\\x{code:02x}"
+        if code <= 0xFF
+        else f"\\u{code:04x}"
+        if code <= 0xFFFF
+        else f"\\U{code:08x}"
+    )
+
+
+def escape_for_log(text: str) -> str:
+    """`text` on one line, readable, with nothing a terminal or a log reader acts on.
+
+    Control characters, line and paragraph separators, format characters such as the
+    right-to-left override, and unassigned code points become `\\xNN`, `\\uNNNN` escapes;
+    a backslash is doubled, so that no escape can be forged.
+    """
+    if text.isprintable() and "\\" not in text:
+        return text
+    return "".join(
+        char if char.isprintable() and char != "\\" else _escape_char(char) for char in text
+    )
+
+
+class TextFormatter(logging.Formatter):
+    """Lines of text; each record's message is escaped (a traceback follows on its own lines)."""
+
+    def __init__(self) -> None:
+        super().__init__(TEXT_FORMAT)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = escape_for_log(record.message)
+        return super().formatMessage(record)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line for every record: time, level, logger, message, and an access
+    record's fields; a traceback is a string field. Non-ASCII is escaped, so nothing in a
+    value can end the line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.datetime.fromtimestamp(record.created, datetime.UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update(
+            (name, getattr(record, name)) for name in _ACCESS_FIELDS if hasattr(record, name)
+        )
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(entry, ensure_ascii=True, default=str)
+
+
+def log_formatter(log_format: str) -> logging.Formatter:
+    """The formatter for a `Settings.log_format`: `text` or `json`."""
+    return JsonFormatter() if log_format == "json" else TextFormatter()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TypeVar
 
 ENV_PREFIX = "CHART_IMG_SERVER_"
+LOG_FORMATS = ("text", "json")
 
 _T = TypeVar("_T")
 
@@ -43,6 +44,7 @@ class Settings:
     purge_interval: float = 300.0
     clock: Callable[[], datetime.datetime] = utc_now
     monotonic: Callable[[], float] = time.monotonic
+    log_format: str = "text"
 
     def __post_init__(self) -> None:
         _require(self.port >= 0 and self.port <= 65535, "port", "be between 0 and 65535")
@@ -53,6 +55,9 @@ class Settings:
         _require(self.max_body_bytes >= 1, "max_body_bytes", "be at least 1")
         _require(self.storage_retention.total_seconds() > 0, "storage_retention", "be positive")
         _require(self.purge_interval > 0, "purge_interval", "be positive")
+        _require(
+            self.log_format in LOG_FORMATS, "log_format", f"be one of {', '.join(LOG_FORMATS)}"
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -73,6 +78,7 @@ class Settings:
             max_body_bytes=env.get("MAX_BODY_BYTES", int, defaults.max_body_bytes),
             storage_retention=env.get("STORAGE_RETENTION", _seconds, defaults.storage_retention),
             purge_interval=env.get("PURGE_INTERVAL", float, defaults.purge_interval),
+            log_format=env.get("LOG_FORMAT", str.lower, defaults.log_format),
         )
 
 
