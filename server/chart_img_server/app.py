@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 import anyio
-import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -20,14 +19,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .access_log import AccessLogMiddleware
-from .auth import KeyStore
-from .catalog import Catalog, load_catalog
+from .auth import presented_key
 from .errors import ApiError, error_response
-from .rate_limit import RateLimiter
+from .market import Catalog
+from .pipeline import ChartPipeline
 from .render_pool import Renderer, RenderPool, default_renderer
+from .services import ServiceOverrides, Services, open_services
 from .settings import Settings
 from .spec import ApiSpec, load_spec
-from .storage import LocalStorage, StoredObject
+from .storage import StoredObject
 from .validation import ChartRequestParser
 
 logger = logging.getLogger("chart_img_server")
@@ -40,18 +40,29 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 @dataclass
 class ServerState:
-    """Everything the endpoints share, built once at start-up."""
+    """What the endpoints share: built from the settings, its services opened at start-up."""
 
     settings: Settings
     spec: ApiSpec
-    catalog: Catalog
-    keys: KeyStore
-    limiter: RateLimiter
     parser: ChartRequestParser
-    renders: RenderPool
-    storage: LocalStorage
+    renderer: Renderer
+    overrides: ServiceOverrides
     started: threading.Event = field(default_factory=threading.Event)
     on_started: list[Callable[[], None]] = field(default_factory=list)
+    _services: Services | None = None
+    _pipeline: ChartPipeline | None = None
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("the server's services open when it starts")
+        return self._services
+
+    @property
+    def pipeline(self) -> ChartPipeline:
+        if self._pipeline is None:
+            raise RuntimeError("the server's services open when it starts")
+        return self._pipeline
 
     def mark_started(self) -> None:
         self.started.set()
@@ -59,10 +70,22 @@ class ServerState:
             callback()
 
 
-def create_app(settings: Settings | None = None, *, renderer: Renderer | None = None) -> Starlette:
-    """The reference server; `renderer` replaces the chart renderer (for tests)."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    renderer: Renderer | None = None,
+    services: ServiceOverrides | None = None,
+) -> Starlette:
+    """The reference server; `renderer` and `services` replace its own (for tests)."""
     settings = settings or Settings.from_env()
-    state = _build_state(settings, renderer or default_renderer())
+    spec = load_spec()
+    state = ServerState(
+        settings=settings,
+        spec=spec,
+        parser=ChartRequestParser(spec),
+        renderer=renderer or default_renderer(),
+        overrides=services or ServiceOverrides(),
+    )
     api = _Api(state)
     app = Starlette(
         routes=[
@@ -89,44 +112,41 @@ def create_app(settings: Settings | None = None, *, renderer: Renderer | None = 
     return app
 
 
-def _build_state(settings: Settings, renderer: Renderer) -> ServerState:
-    spec = load_spec()
-    catalog = load_catalog()
-    return ServerState(
-        settings=settings,
-        spec=spec,
-        catalog=catalog,
-        keys=KeyStore.from_settings(settings),
-        limiter=RateLimiter(settings.rate_limit, settings.rate_burst, settings.monotonic),
-        parser=ChartRequestParser(spec, catalog),
-        renders=RenderPool(renderer, settings.workers, settings.render_timeout),
-        storage=LocalStorage(settings.storage_dir, settings.storage_retention, settings.clock),
-    )
-
-
 class _Api:
     def __init__(self, state: ServerState) -> None:
         self.state = state
         self.settings = state.settings
-        # The catalog never changes while serving: encode its busiest answer once.
-        catalog = state.catalog
-        exchanges = {"updatedAt": catalog.updated_at, "payload": catalog.exchange_ids}
-        self._exchanges_body = JSONResponse(exchanges).body
+        self._exchange_list: tuple[Catalog, bytes] | None = None
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        state = self.state
         self.settings.storage_dir.mkdir(parents=True, exist_ok=True)
-        if self.state.keys.generated is not None:
-            _announce_generated_key(self.state.keys.generated)
-        async with anyio.create_task_group() as tasks:
-            tasks.start_soon(self._purge_periodically)
-            self.state.mark_started()
-            yield
-            tasks.cancel_scope.cancel()
+        renders = RenderPool(state.renderer, self.settings.workers)
+        try:
+            async with open_services(self.settings, state.overrides) as services:
+                state._services = services
+                state._pipeline = ChartPipeline(
+                    self.settings,
+                    state.parser,
+                    state.spec.study_rules,
+                    state.spec.intervals,
+                    services.market,
+                    renders,
+                )
+                if services.keys.generated is not None:
+                    _announce_generated_key(services.keys.generated)
+                async with anyio.create_task_group() as tasks:
+                    tasks.start_soon(self._purge_periodically, services)
+                    state.mark_started()
+                    yield
+                    tasks.cancel_scope.cancel()
+        finally:
+            renders.close()
 
-    async def _purge_periodically(self) -> None:
+    async def _purge_periodically(self, services: Services) -> None:
         while True:
-            removed = await anyio.to_thread.run_sync(self.state.storage.purge_expired)
+            removed = await services.storage.purge_expired()
             if removed:
                 logger.info("purged %d expired storage files", removed)
             await anyio.sleep(self.settings.purge_interval)
@@ -135,9 +155,12 @@ class _Api:
         """The endpoint behind auth and the rate limit, answering `ApiError`s in shape."""
 
         async def guarded_endpoint(request: Request) -> Response:
+            services = self.state.services
             try:
-                key = self.state.keys.authenticate(request)
-                retry_after = self.state.limiter.acquire(key)
+                key = presented_key(request)
+                if not await services.keys.accepts(key):
+                    raise ApiError(403, "Invalid API Key")
+                retry_after = await services.limiter.acquire(key)
                 if retry_after is not None:
                     headers = {"Retry-After": str(retry_after)}
                     raise ApiError(429, "Too Many Requests", headers)
@@ -151,21 +174,27 @@ class _Api:
         return JSONResponse({"status": "ok"})
 
     async def exchanges(self, request: Request) -> Response:
-        return Response(self._exchanges_body, media_type="application/json")
+        catalog = await self.state.services.market.catalog()
+        # The busiest answer, encoded once per catalogue.
+        if self._exchange_list is None or self._exchange_list[0] is not catalog:
+            body = {"updatedAt": catalog.updated_at, "payload": list(catalog.exchange_ids)}
+            self._exchange_list = (catalog, bytes(JSONResponse(body).body))
+        return Response(self._exchange_list[1], media_type="application/json")
 
     async def exchange_symbols(self, request: Request) -> Response:
-        symbols = self.state.catalog.symbols(request.path_params["exchange_id"])
+        catalog = await self.state.services.market.catalog()
+        symbols = catalog.symbols(request.path_params["exchange_id"])
         if symbols is None:
             raise ApiError(404, "Exchange Not Found")
-        return JSONResponse({"updatedAt": self.state.catalog.updated_at, "payload": symbols})
+        return JSONResponse({"updatedAt": catalog.updated_at, "payload": list(symbols)})
 
     async def chart(self, request: Request) -> Response:
-        image, image_format = await self._render(request)
+        image, image_format = await self.state.pipeline.image(request)
         return Response(image, media_type=IMAGE_MEDIA_TYPES[image_format])
 
     async def store_chart(self, request: Request) -> Response:
-        image, image_format = await self._render(request)
-        stored = await anyio.to_thread.run_sync(self.state.storage.put, image, image_format)
+        image, image_format = await self.state.pipeline.image(request)
+        stored = await self.state.services.storage.put(image, image_format)
         return JSONResponse(
             {
                 "url": self._public_url(request, stored),
@@ -178,7 +207,7 @@ class _Api:
         )
 
     async def stored_object(self, request: Request) -> Response:
-        found = await anyio.to_thread.run_sync(self.state.storage.get, request.path_params["key"])
+        found = await self.state.services.storage.get(request.path_params["key"])
         if found is None:
             return error_response(404)
         stored, data = found
@@ -192,37 +221,9 @@ class _Api:
             return Response(status_code=304, headers=headers)
         return Response(data, media_type=stored.content_type, headers=headers)
 
-    async def _render(self, request: Request) -> tuple[bytes, str]:
-        body = await _read_body(request, self.settings.max_body_bytes)
-        chart = self.state.parser.parse(body, request.headers.get("content-type"))
-        try:
-            image = await self.state.renders.render(chart, self.settings.clock())
-        except ApiError:
-            raise
-        except Exception:
-            logger.exception("rendering %s failed", chart)
-            raise ApiError(500, "Internal Server Error") from None
-        return image, chart.format
-
     def _public_url(self, request: Request, stored: StoredObject) -> str:
         base = self.settings.public_base_url or str(request.base_url).rstrip("/")
         return f"{base}{STORAGE_ROUTE}/{stored.key}"
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 once it is over `limit` bytes, declared or streamed."""
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        if not declared.isdigit():
-            raise ApiError(400, "Invalid Request")
-        if int(declared) > limit:
-            raise ApiError(413, "Payload Too Large")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise ApiError(413, "Payload Too Large")
-    return bytes(body)
 
 
 def _etag_matches(header: str | None, etag: str) -> bool:

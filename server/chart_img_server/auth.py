@@ -17,42 +17,43 @@ KEY_QUERY_PARAMETER = "key"
 
 
 @dataclass(frozen=True, slots=True)
-class KeyStore:
-    """The accepted keys; `generated` is set when none were configured and one was made up."""
+class StaticKeys:
+    """The key store of configured keys; `generated` is set when none were and one was made up."""
 
     keys: tuple[bytes, ...]
     generated: str | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> KeyStore:
-        configured = list(settings.keys)
-        if settings.keys_file is not None:
-            configured += read_keys_file(settings.keys_file)
+    def from_settings(cls, settings: Settings) -> StaticKeys:
+        configured = configured_keys(settings)
         if configured:
             return cls(tuple(key.encode() for key in dict.fromkeys(configured)))
         generated = secrets.token_urlsafe(32)
         return cls((generated.encode(),), generated=generated)
 
-    @property
-    def primary(self) -> str:
-        return self.keys[0].decode()
-
-    def accepts(self, candidate: str) -> bool:
+    async def accepts(self, candidate: str) -> bool:
         """Compares against every key in constant time, so timing tells nothing."""
         presented = candidate.encode()
         matches = [hmac.compare_digest(presented, key) for key in self.keys]
         return any(matches)
 
-    def authenticate(self, request: Request) -> str:
-        """The request's key; raises 403 when it is missing or unknown."""
-        key = request.headers.get(KEY_HEADER)
-        if key is None and request.method in ("GET", "HEAD"):
-            key = request.query_params.get(KEY_QUERY_PARAMETER)
-        if not key:
-            raise ApiError(403, "Missing API Key")
-        if not self.accepts(key):
-            raise ApiError(403, "Invalid API Key")
-        return key
+
+def presented_key(request: Request) -> str:
+    """The key a request presents: the header, or on GET the query; 403 when there is none."""
+    key = request.headers.get(KEY_HEADER)
+    if key is None and request.method in ("GET", "HEAD"):
+        key = request.query_params.get(KEY_QUERY_PARAMETER)
+    if not key:
+        raise ApiError(403, "Missing API Key")
+    return key
+
+
+def configured_keys(settings: Settings) -> list[str]:
+    """The keys the settings name, inline and in the keys file, in order."""
+    configured = list(settings.keys)
+    if settings.keys_file is not None:
+        configured += read_keys_file(settings.keys_file)
+    return configured
 
 
 def read_keys_file(path: Path) -> list[str]:

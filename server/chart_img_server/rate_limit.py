@@ -1,4 +1,4 @@
-"""A token bucket per API key, in memory."""
+"""The request limiter: a token bucket per API key, in memory, for one process."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ class _Bucket:
     updated: float
 
 
-class RateLimiter:
+class TokenBuckets:
     """Allows `rate` requests a second per key on average, and bursts of up to `burst`.
 
     A rate of 0 turns the limit off.
@@ -31,8 +31,11 @@ class RateLimiter:
     def enabled(self) -> bool:
         return self._rate > 0
 
-    def acquire(self, key: str) -> int | None:
+    async def acquire(self, key: str) -> int | None:
         """Takes a token for `key`: None if allowed, else the whole seconds to wait."""
+        return self.take(key)
+
+    def take(self, key: str) -> int | None:
         if not self.enabled:
             return None
         now = self._monotonic()

@@ -1,44 +1,56 @@
-"""Renders off the event loop, a bounded number at a time, within a time limit."""
+"""Renders in a fixed number of threads, a render's thread held until the render ends."""
 
 from __future__ import annotations
 
-import datetime
-import functools
+import asyncio
+import threading
 from collections.abc import Callable
-
-import anyio
-import anyio.to_thread
+from concurrent.futures import ThreadPoolExecutor
 
 from .chart import ChartRequest
-from .errors import ApiError
+from .market import MarketData
 
-Renderer = Callable[[ChartRequest, datetime.datetime], bytes]
+Renderer = Callable[[ChartRequest, MarketData], bytes]
 
 
 class RenderPool:
-    def __init__(self, renderer: Renderer, workers: int, timeout: float) -> None:
+    """At most `workers` renders run at once, however many requests gave up waiting.
+
+    A request that stops waiting (its time budget ran out) cancels its render if the render
+    has not started; a started render cannot be interrupted, so it keeps its thread until it
+    ends and no other render takes that thread meanwhile. Threads and memory stay bounded
+    under any overload.
+    """
+
+    def __init__(self, renderer: Renderer, workers: int) -> None:
         self._renderer = renderer
-        self._limiter = anyio.CapacityLimiter(workers)
-        self._timeout = timeout
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="render")
+        self._lock = threading.Lock()
+        self._running = 0
 
-    def statistics(self) -> anyio.CapacityLimiterStatistics:
-        """Renders running (`borrowed_tokens`) and waiting for a worker (`tasks_waiting`)."""
-        return self._limiter.statistics()
+    @property
+    def running(self) -> int:
+        """Renders on a thread now, including those whose requests gave up."""
+        return self._running
 
-    async def render(self, chart: ChartRequest, now: datetime.datetime) -> bytes:
-        """The image bytes; 504 when rendering (including the wait for a worker) is too slow.
+    async def render(self, chart: ChartRequest, data: MarketData) -> bytes:
+        """The image bytes, drawn on one of the pool's threads."""
+        future = self._executor.submit(self._run, chart, data)
+        # Cancelling the wrapper cancels the job if it has not started, and only then.
+        return await asyncio.wrap_future(future)
 
-        A render that times out is abandoned: its thread finishes on its own and its result
-        is dropped, since a running thread cannot be interrupted.
-        """
-        job = functools.partial(self._renderer, chart, now)
+    def close(self) -> None:
+        """Drops renders that have not started; started ones finish on their own."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _run(self, chart: ChartRequest, data: MarketData) -> bytes:
+        with self._lock:
+            self._running += 1
         try:
-            with anyio.fail_after(self._timeout):
-                return await anyio.to_thread.run_sync(
-                    job, limiter=self._limiter, abandon_on_cancel=True
-                )
-        except TimeoutError:
-            raise ApiError(504, "Process Timeout") from None
+            return self._renderer(chart, data)
+        finally:
+            with self._lock:
+                self._running -= 1
 
 
 def default_renderer() -> Renderer:

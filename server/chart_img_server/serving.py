@@ -12,6 +12,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from .app import ServerState, create_app
+from .auth import configured_keys
 from .render_pool import Renderer
 from .settings import Settings
 
@@ -52,7 +53,8 @@ def running_server(
             settled.wait()
             if not state.started.is_set():
                 raise ServerStartupError("the chart-img server stopped during start-up")
-            yield RunningServer(f"http://{LOOPBACK}:{port}", state.keys.primary, app, settings)
+            api_key = state.services.keys.generated or configured_keys(settings)[0]
+            yield RunningServer(f"http://{LOOPBACK}:{port}", api_key, app, settings)
         finally:
             server.should_exit = True
             thread.join()

@@ -12,6 +12,9 @@ from typing import TypeVar
 
 ENV_PREFIX = "CHART_IMG_SERVER_"
 LOG_FORMATS = ("text", "json")
+MARKET_SOURCES = ("synthetic",)
+# A setting read from a variable of another name says so in its field's metadata.
+ENV_NAME = "env"
 
 _T = TypeVar("_T")
 
@@ -35,6 +38,11 @@ class Settings:
     keys_file: Path | None = None
     storage_dir: Path = field(default_factory=_default_storage_dir)
     public_base_url: str | None = None
+    market: str = "synthetic"
+    coinalyze_url: str = "https://api.coinalyze.net/v1"
+    coinalyze_api_key: str | None = field(
+        default=None, repr=False, metadata={ENV_NAME: "COINALYZE_API_KEY"}
+    )
     render_timeout: float = 10.0
     workers: int = 2
     rate_limit: float = 10.0
@@ -48,6 +56,12 @@ class Settings:
 
     def __post_init__(self) -> None:
         _require(self.port >= 0 and self.port <= 65535, "port", "be between 0 and 65535")
+        _require(self.market in MARKET_SOURCES, "market", f"be one of {', '.join(MARKET_SOURCES)}")
+        _require(
+            self.market != "coinalyze" or bool(self.coinalyze_api_key),
+            "coinalyze_api_key",
+            "be set (COINALYZE_API_KEY) for the coinalyze market source",
+        )
         _require(self.render_timeout > 0, "render_timeout", "be positive")
         _require(self.workers >= 1, "workers", "be at least 1")
         _require(self.rate_limit >= 0, "rate_limit", "be zero (off) or positive")
@@ -62,7 +76,8 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Settings from `CHART_IMG_SERVER_*` variables; unset ones keep their defaults."""
-        env = _PrefixedEnv(os.environ if environ is None else environ)
+        variables = os.environ if environ is None else environ
+        env = _PrefixedEnv(variables)
         defaults = cls()
         return cls(
             host=env.get("HOST", str, defaults.host),
@@ -71,6 +86,9 @@ class Settings:
             keys_file=env.get("KEYS_FILE", Path, defaults.keys_file),
             storage_dir=env.get("STORAGE_DIR", Path, defaults.storage_dir),
             public_base_url=env.get("PUBLIC_BASE_URL", _base_url, defaults.public_base_url),
+            market=env.get("MARKET", str.lower, defaults.market),
+            coinalyze_url=env.get("COINALYZE_URL", _base_url, defaults.coinalyze_url),
+            coinalyze_api_key=variables.get("COINALYZE_API_KEY", "").strip() or None,
             render_timeout=env.get("RENDER_TIMEOUT", float, defaults.render_timeout),
             workers=env.get("WORKERS", int, defaults.workers),
             rate_limit=env.get("RATE_LIMIT", float, defaults.rate_limit),

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import anyio.to_thread
+
 OBJECT_PREFIX = "coinalyze/advanced-chart"
 EXTENSIONS = {"png": "png", "jpeg": "jpg"}
 CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg"}
@@ -41,7 +43,7 @@ class StoredObject:
 
 
 class LocalStorage:
-    """A directory of stored images; every method is blocking (run it off the event loop)."""
+    """The object store in a local directory; file work runs in worker threads."""
 
     def __init__(
         self,
@@ -53,7 +55,18 @@ class LocalStorage:
         self._retention = retention
         self._clock = clock
 
-    def put(self, data: bytes, image_format: str) -> StoredObject:
+    async def put(self, data: bytes, image_format: str) -> StoredObject:
+        return await anyio.to_thread.run_sync(self._put, data, image_format)
+
+    async def get(self, key: str) -> tuple[StoredObject, bytes] | None:
+        """The object and its bytes, or None when absent, incomplete or expired (then purged)."""
+        return await anyio.to_thread.run_sync(self._get, key)
+
+    async def purge_expired(self) -> int:
+        """Deletes expired objects, and files left by interrupted writes; returns the count."""
+        return await anyio.to_thread.run_sync(self._purge_expired)
+
+    def _put(self, data: bytes, image_format: str) -> StoredObject:
         created_at = self._clock()
         extension = EXTENSIONS[image_format]
         key = f"{created_at:%Y%m%d}/{OBJECT_PREFIX}/{uuid.uuid4()}.{extension}"
@@ -71,8 +84,7 @@ class LocalStorage:
         _write_atomically(_meta_path(path), _encode_meta(stored))
         return stored
 
-    def get(self, key: str) -> tuple[StoredObject, bytes] | None:
-        """The object and its bytes, or None when absent, incomplete or expired (then purged)."""
+    def _get(self, key: str) -> tuple[StoredObject, bytes] | None:
         path = self._path(key)
         if path is None:
             return None
@@ -88,8 +100,7 @@ class LocalStorage:
             return None
         return (stored, data) if len(data) == stored.size else None
 
-    def purge_expired(self) -> int:
-        """Deletes expired objects, and files left by interrupted writes; returns the count."""
+    def _purge_expired(self) -> int:
         if not self.root.is_dir():
             return 0
         now = self._clock()

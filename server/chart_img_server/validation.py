@@ -1,4 +1,4 @@
-"""From a request body to a `ChartRequest`: JSON, then the spec's schema, then the catalog."""
+"""From a request body to a `ChartRequest`: JSON, then the spec's schema."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Any, cast
 
 from jsonschema import ValidationError
 
-from .catalog import Catalog
 from .chart import ChartRequest
 from .errors import ApiError, FieldError, FieldErrors
 from .spec import ApiSpec
@@ -33,14 +32,11 @@ class _InvalidJson(ValueError):
 class ChartRequestParser:
     """Validates chart request bodies against the spec, loaded once."""
 
-    def __init__(self, spec: ApiSpec, catalog: Catalog) -> None:
+    def __init__(self, spec: ApiSpec) -> None:
         self._spec = spec
-        self._catalog = catalog
         self._validator = spec.validator(REQUEST_SCHEMA)
         self._defaults = spec.chart_request_defaults
         self._integer_fields = spec.integer_fields
-        self._intervals = spec.intervals
-        self._rules = spec.study_rules
 
     def parse(self, body: bytes, content_type: str | None) -> ChartRequest:
         """The chart a body asks for; raises `ApiError` (400, 422) when it cannot be drawn."""
@@ -48,9 +44,7 @@ class ChartRequestParser:
         errors = self._field_errors(fields)
         if errors:
             raise FieldErrors(errors)
-        chart = self._chart_request({**self._defaults, **self._with_integers(fields)})
-        self._check_semantics(chart)
-        return chart
+        return self._chart_request({**self._defaults, **self._with_integers(fields)})
 
     def _read_json(self, body: bytes, content_type: str | None) -> dict[str, Any]:
         # Only no bytes at all is an absent body; whitespace alone is not a JSON text.
@@ -107,19 +101,6 @@ class ChartRequestParser:
             watermark_size=values["watermarkSize"],
             watermark_opacity=float(values["watermarkOpacity"]),
         )
-
-    def _check_semantics(self, chart: ChartRequest) -> None:
-        if not self._catalog.has_symbol(chart.exchange, chart.ticker):
-            raise ApiError(422, "Invalid Symbol")
-        for study in chart.studies:
-            suffix = self._rules.perpetual_suffix
-            if study in self._rules.requires_perpetual and not chart.ticker.endswith(suffix):
-                raise ApiError(422, f'Study "{study}" requires a perpetual ({suffix}) symbol')
-            least = self._rules.min_interval.get(study)
-            if least is not None and self._intervals.index(chart.interval) < self._intervals.index(
-                least
-            ):
-                raise ApiError(422, f'Study "{study}" requires an interval of at least {least}')
 
 
 def _is_json_media_type(content_type: str | None) -> bool:

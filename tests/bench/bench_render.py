@@ -20,7 +20,7 @@ from chart_img_server.chart import ChartRequest
 from chart_img_server.render import chart_layout
 from chart_img_server.render._encode import encode_png
 from chart_img_server.render._layout import bar_count
-from chart_img_server.rendering import render_chart
+from chart_img_server.rendering import draw_synthetic, synthetic_data
 from PIL import Image
 
 from ._common import BENCH_INTERVAL, BENCH_NOW, BENCH_SYMBOL, FIVE_STUDIES, TWO_STUDIES, Scale
@@ -92,7 +92,7 @@ def _at(i: int) -> datetime.datetime:
 
 
 def _renderer(request: ChartRequest) -> Callable[[int], object]:
-    return lambda i: render_chart(request, _at(i))
+    return lambda i: draw_synthetic(request, _at(i))
 
 
 def _result(
@@ -150,7 +150,7 @@ def _encoding(encoder: Callable[[Pixels], bytes], pixels: Pixels) -> Callable[[i
 
 
 def _pixels(request: ChartRequest) -> Pixels:
-    png = render_chart(dataclasses.replace(request, format="png"), _at(0))
+    png = draw_synthetic(dataclasses.replace(request, format="png"), _at(0))
     with Image.open(io.BytesIO(png)) as image:
         return np.ascontiguousarray(np.asarray(image.convert("RGBA")))
 
@@ -185,14 +185,15 @@ def _mplfinance(scenario: Scenario) -> Callable[[int], object]:
     import pandas as pd  # type: ignore[import-untyped]
 
     request = scenario.request()
-    layout = chart_layout(request, BENCH_NOW)
-    count = bar_count(request.width, request.width - layout.plot_right)
-    bars = market.bars_for(request.symbol, request.interval, BENCH_NOW, count)
+    chart_data = synthetic_data(request, BENCH_NOW)
+    layout = chart_layout(request, chart_data)
+    visible = chart_data.visible(bar_count(request.width, request.width - layout.plot_right))
+    bars = market.price_bars(visible)
     frame = pd.DataFrame(
         {"Open": bars.open, "High": bars.high, "Low": bars.low, "Close": bars.close},
         index=pd.to_datetime(bars.time, unit="s"),
     )
-    panes = [market.study_series(name, bars) for name in request.studies]
+    panes = [market.derive_study(plan, bars, visible) for plan in visible.plan.studies]
 
     def draw(_i: int) -> bytes:
         addplots = _addplots(mpf, pd, frame.index, panes)

@@ -88,10 +88,13 @@ def test_query_key_over_a_socket(live_server: RunningServer) -> None:
 
 
 async def test_async_in_process(app: Starlette) -> None:
-    transport = httpx.ASGITransport(app=app)
-    async with AsyncChartImg(
-        api_key="test-key", base_url="http://testserver", transport=transport
-    ) as client:
+    transport = httpx.ASGITransport(app=app)  # it runs no lifespan: the test does
+    async with (
+        app.router.lifespan_context(app),
+        AsyncChartImg(
+            api_key="test-key", base_url="http://testserver", transport=transport
+        ) as client,
+    ):
         assert "BYBIT" in await client.exchanges()
         image = await client.chart(theme="dark", format="jpeg", width=640, height=480)
         stored = await client.store(interval="4h")

@@ -64,7 +64,10 @@ def test_type_labels_and_allowed_values(spec: Spec) -> None:
     request = spec.schema("AdvancedChartRequest")["properties"]
     assert text.type_label(request["studies"]) == "array of [`Study`](../reference/index.md#study)"
     assert text.allowed(request["width"]) == "from 400 to 2048"
-    assert text.allowed(request["studies"]).startswith("at most 50 items; no repeats; each item:")
+    most = request["studies"]["maxItems"]
+    assert text.allowed(request["studies"]).startswith(
+        f"at most {most} items; no repeats; each item:"
+    )
     assert text.default(request["interval"]) == "`1D`"
     assert text.allowed(request["interval"]) == ", ".join(
         f"`{value}`" for value in spec.enum("Interval")

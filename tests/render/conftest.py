@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pytest
 import yaml
 from chart_img_server.chart import ChartRequest
-from chart_img_server.rendering import render_chart
+from chart_img_server.rendering import draw_synthetic
 from PIL import Image
 
 NOW = datetime.datetime(2024, 8, 12, 14, 21, 16, 952000, tzinfo=datetime.UTC)
@@ -84,7 +84,7 @@ def decode(data: bytes) -> Image.Image:
 
 def pixels(request: ChartRequest, now: datetime.datetime = NOW) -> Pixels:
     """The rendered chart as an RGB array (height x width x 3)."""
-    return np.asarray(decode(render_chart(request, now)).convert("RGB"))
+    return np.asarray(decode(draw_synthetic(request, now)).convert("RGB"))
 
 
 def rgb(color: int) -> tuple[int, int, int]:

@@ -10,10 +10,10 @@ from chart_img_server.render._fonts import fonts
 RENDER_ONE_CHART = """
 import datetime
 from chart_img_server.chart import ChartRequest
-from chart_img_server.rendering import render_chart
+from chart_img_server.rendering import draw_synthetic, synthetic_data
 request = ChartRequest("BINANCE", "BTCUSDT.P", "1h", 800, 600, "dark", "Etc/UTC", "png",
                        ("Open Interest",), "chart-img-kit", 32, 0.5)
-render_chart(request, datetime.datetime(2026, 11, 23, tzinfo=datetime.UTC))
+draw_synthetic(request, datetime.datetime(2026, 11, 23, tzinfo=datetime.UTC))
 """
 
 

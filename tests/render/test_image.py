@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 from chart_img_server.render import DARK, LIGHT, chart_layout
-from chart_img_server.rendering import render_chart
+from chart_img_server.rendering import draw_synthetic, synthetic_data
 
 from .conftest import NOW, MakeRequest, decode, pixels, rgb
 
@@ -23,13 +23,13 @@ def test_exact_size_and_format(
     request = make_request(
         width=width, height=height, format=image_format, studies=["Open Interest"]
     )
-    image = decode(render_chart(request, NOW))
+    image = decode(draw_synthetic(request, NOW))
     assert image.format == pil_format
     assert image.size == (width, height)
 
 
 def test_png_is_opaque_rgba(make_request: MakeRequest) -> None:
-    image = decode(render_chart(make_request(), NOW))
+    image = decode(draw_synthetic(make_request(), NOW))
     assert image.mode == "RGBA"
     assert np.asarray(image)[:, :, 3].min() == 255
 
@@ -101,7 +101,7 @@ def _candle_mask(image: np.ndarray) -> np.ndarray:
 def test_timezone_moves_time_labels_not_candles(make_request: MakeRequest) -> None:
     utc = make_request(interval="1h", timezone="Etc/UTC")
     kathmandu = make_request(interval="1h", timezone="Asia/Kathmandu")
-    layout = chart_layout(utc, NOW)
+    layout = chart_layout(utc, synthetic_data(utc, NOW))
     axis_top = int(layout.time_axis_top) + 2
     a, b = pixels(utc), pixels(kathmandu)
     assert (a[axis_top:] != b[axis_top:]).any(), "time-axis labels must change with the timezone"
@@ -112,18 +112,18 @@ def test_timezone_with_dst_and_odd_offsets_renders(make_request: MakeRequest) ->
     for zone_name in ("America/New_York", "Asia/Kathmandu", "Pacific/Chatham", "US/Mountain"):
         for interval in ("15m", "1D", "1M"):
             request = make_request(interval=interval, timezone=zone_name)
-            assert decode(render_chart(request, NOW)).size == (800, 600)
+            assert decode(draw_synthetic(request, NOW)).size == (800, 600)
 
 
 def test_same_now_same_bytes(make_request: MakeRequest) -> None:
     request = make_request(studies=["Open Interest", "Buy / Sell Volume"], watermark="x")
-    assert render_chart(request, NOW) == render_chart(request, NOW)
+    assert draw_synthetic(request, NOW) == draw_synthetic(request, NOW)
 
 
 def test_another_now_another_chart(make_request: MakeRequest) -> None:
     request = make_request(interval="1h")
     later = NOW + datetime.timedelta(hours=3)
-    assert render_chart(request, NOW) != render_chart(request, later)
+    assert draw_synthetic(request, NOW) != draw_synthetic(request, later)
 
 
 @pytest.mark.parametrize(("width", "height"), [(400, 300), (2048, 1920), (400, 1920), (2048, 300)])
@@ -132,9 +132,9 @@ def test_fifty_studies_at_extreme_sizes(
 ) -> None:
     studies = [*study_names, *study_names][:50]  # the spec has fewer; repeats still stress panes
     request = make_request(width=width, height=height, studies=studies, watermark="W" * 100)
-    image = decode(render_chart(request, NOW))
+    image = decode(draw_synthetic(request, NOW))
     assert image.size == (width, height)
-    layout = chart_layout(request, NOW)
+    layout = chart_layout(request, synthetic_data(request, NOW))
     assert layout.hidden_studies > 0
     assert all(pane.height >= 40 for pane in layout.studies)
 
@@ -142,7 +142,7 @@ def test_fifty_studies_at_extreme_sizes(
 def test_hidden_studies_are_announced(make_request: MakeRequest, study_names: list[str]) -> None:
     few = make_request(width=400, height=300, studies=study_names[:3])
     many = make_request(width=400, height=300, studies=study_names[:12])
-    assert chart_layout(many, NOW).hidden_studies > 0
+    assert chart_layout(many, synthetic_data(many, NOW)).hidden_studies > 0
     legend = slice(0, 80), slice(0, 300)
     assert (pixels(few)[legend] != pixels(many)[legend]).any()
 
@@ -153,7 +153,7 @@ def test_concurrent_renders_are_identical(make_request: MakeRequest) -> None:
         make_request(format="jpeg", interval="15m", studies=["Liquidations Profile Visible Range"]),
         make_request(width=1280, height=720, watermark="chart-img-kit", watermark_size=64),
     ]
-    expected = [render_chart(request, NOW) for request in requests]
+    expected = [draw_synthetic(request, NOW) for request in requests]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(lambda r: render_chart(r, NOW), requests * 6))
+        results = list(pool.map(lambda r: draw_synthetic(r, NOW), requests * 6))
     assert results == expected * 6

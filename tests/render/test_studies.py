@@ -6,22 +6,22 @@ import numpy as np
 import pytest
 from chart_img_server import market
 from chart_img_server.render import LIGHT, chart_layout
-from chart_img_server.rendering import render_chart
+from chart_img_server.rendering import draw_synthetic, synthetic_data
 
 from .conftest import NOW, MakeRequest, decode, load_spec, pixels, rgb
 
 STUDIES: list[str] = list(load_spec()["components"]["schemas"]["Study"]["enum"])
+PROFILES = {market.Family.LIQUIDATIONS_PROFILE, market.Family.OPEN_INTEREST_DELTA_PROFILE}
 
 
-def test_every_spec_study_has_a_shape() -> None:
-    unknown = [name for name in STUDIES if not market.study_is_known(name)]
-    assert unknown == []
+def test_every_spec_study_has_a_recipe() -> None:
+    families = {market.recipe(name).family for name in STUDIES}
+    assert families == set(market.Family)
 
 
 def test_unknown_study_is_an_error() -> None:
-    bars = market.bars_for("BINANCE:BTCUSDT.P", "1h", NOW, 50)
     with pytest.raises(market.UnknownStudyError):
-        market.study_series("Moon Phase", bars)
+        market.recipe("Moon Phase")
 
 
 def _ink(region: np.ndarray) -> np.ndarray:
@@ -35,10 +35,9 @@ def _ink(region: np.ndarray) -> np.ndarray:
 def test_study_renders_where_it_belongs(make_request: MakeRequest, name: str) -> None:
     request = make_request(interval="4h", studies=[name])
     image = pixels(request)
-    layout = chart_layout(request, NOW)
+    layout = chart_layout(request, synthetic_data(request, NOW))
     right = int(layout.plot_right) - 2
-    bars = market.bars_for(request.symbol, request.interval, NOW, 10)
-    if isinstance(market.study_series(name, bars), market.Profile):
+    if market.recipe(name).family in PROFILES:
         assert layout.studies == ()
         without = pixels(make_request(interval="4h"))
         region = (
@@ -56,7 +55,7 @@ def test_study_renders_where_it_belongs(make_request: MakeRequest, name: str) ->
 
 def test_every_study_at_once(make_request: MakeRequest) -> None:
     request = make_request(width=2048, height=1920, theme="dark", studies=STUDIES)
-    assert decode(render_chart(request, NOW)).size == (2048, 1920)
+    assert decode(draw_synthetic(request, NOW)).size == (2048, 1920)
 
 
 def test_each_study_pane_adds_pixels(make_request: MakeRequest) -> None:

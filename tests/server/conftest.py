@@ -9,6 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 from chart_img_server import ChartRequest, Settings, create_app
+from chart_img_server.market import MarketData
+from chart_img_server.render_pool import Renderer
+from chart_img_server.rendering import synthetic_data
 from chart_img_server.spec import ApiSpec, load_spec
 from starlette.testclient import TestClient
 
@@ -34,7 +37,8 @@ STORAGE_PATH = "/v3/coinalyze/advanced-chart/storage"
 LIST_PATH = "/v3/coinalyze/exchange/list"
 SYMBOLS_PATH = "/v3/coinalyze/exchange/{exchangeId}"
 
-Renderer = Callable[[ChartRequest, datetime.datetime], bytes]
+NOW = datetime.datetime(2024, 8, 12, 14, 21, 16, 952000, tzinfo=datetime.UTC)
+DEFAULT_DATA = synthetic_data(DEFAULT_CHART, NOW)
 
 
 class MutableClock:
@@ -96,7 +100,7 @@ class RecordingRenderer:
     def __init__(self) -> None:
         self.charts: list[ChartRequest] = []
 
-    def __call__(self, chart: ChartRequest, now: datetime.datetime) -> bytes:
+    def __call__(self, chart: ChartRequest, data: MarketData) -> bytes:
         self.charts.append(chart)
         return b"stub image"
 
@@ -140,7 +144,7 @@ class BlockingRenderer:
         self.entered = threading.Event()
         self.release = threading.Event()
 
-    def __call__(self, chart: ChartRequest, now: datetime.datetime) -> bytes:
+    def __call__(self, chart: ChartRequest, data: MarketData) -> bytes:
         self.entered.set()
         self.release.wait()
         return b"late"

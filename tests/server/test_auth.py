@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from chart_img_server import Settings
-from chart_img_server.auth import KeyStore
+from chart_img_server.auth import StaticKeys
 from chart_img_server.spec import ApiSpec
 from starlette.testclient import TestClient
 
@@ -90,14 +90,14 @@ def test_settings_from_env_split_keys() -> None:
 
 def test_missing_keys_file_is_a_clear_start_up_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="cannot read the keys file"):
-        KeyStore.from_settings(Settings(keys_file=tmp_path / "absent.txt"))
+        StaticKeys.from_settings(Settings(keys_file=tmp_path / "absent.txt"))
 
 
 def test_without_keys_a_key_is_generated_and_printed_once(
     client_factory: Callable[..., TestClient], capsys: pytest.CaptureFixture[str]
 ) -> None:
     client = client_factory(renderer=_unused_renderer, keys=())
-    generated = client.app.state.server.keys.generated  # type: ignore[attr-defined]
+    generated = client.app.state.server.services.keys.generated  # type: ignore[attr-defined]
     assert generated is not None
     assert len(generated) >= 32
     out = capsys.readouterr().out
@@ -107,8 +107,8 @@ def test_without_keys_a_key_is_generated_and_printed_once(
 
 
 def test_two_servers_without_keys_get_different_keys() -> None:
-    first = KeyStore.from_settings(Settings())
-    second = KeyStore.from_settings(Settings())
+    first = StaticKeys.from_settings(Settings())
+    second = StaticKeys.from_settings(Settings())
     assert first.generated != second.generated
 
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import io
 import threading
 from collections.abc import Callable, Iterator
@@ -12,6 +11,7 @@ import anyio.to_thread
 import httpx
 import pytest
 from chart_img_server import ChartRequest, RunningServer, Settings, running_server
+from chart_img_server.market import MarketData
 from chart_img_server.render_pool import RenderPool
 from chart_img_server.spec import ApiSpec
 from PIL import Image
@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 from .conftest import (
     CHART_PATH,
     DEFAULT_CHART,
+    DEFAULT_DATA,
     KEY_HEADERS,
     STORAGE_PATH,
     BlockingRenderer,
@@ -106,7 +107,7 @@ def test_slow_render_answers_504(
 def test_failing_render_answers_500_without_a_traceback(
     client_factory: Callable[..., TestClient], spec: ApiSpec
 ) -> None:
-    def broken(chart: ChartRequest, now: datetime.datetime) -> bytes:
+    def broken(chart: ChartRequest, data: MarketData) -> bytes:
         raise RuntimeError("secret internals")
 
     client = client_factory(renderer=broken)
@@ -135,31 +136,62 @@ def test_renders_run_off_the_event_loop(server_settings: Settings) -> None:
         assert result["response"].content == b"late"
 
 
-async def test_the_render_pool_is_bounded() -> None:
-    """With two workers, a third render waits for a free worker instead of starting."""
-    entered = threading.Semaphore(0)
-    release = threading.Event()
+class _CountingRenderer:
+    """Blocks every render until released, and counts the renders that started."""
 
-    def render(chart: ChartRequest, now: datetime.datetime) -> bytes:
-        entered.release()
-        release.wait()
+    def __init__(self) -> None:
+        self.started = threading.Semaphore(0)
+        self.count = 0
+        self.release = threading.Event()
+
+    def __call__(self, chart: ChartRequest, data: MarketData) -> bytes:
+        self.count += 1
+        self.started.release()
+        self.release.wait()
         return b"x"
 
-    pool = RenderPool(render, workers=2, timeout=30)
+
+async def test_the_render_pool_is_bounded() -> None:
+    """With two workers, a third render waits for a free worker instead of starting."""
+    renderer = _CountingRenderer()
+    pool = RenderPool(renderer, workers=2)
     results: list[bytes] = []
 
     async def render_one() -> None:
-        results.append(await pool.render(DEFAULT_CHART, datetime.datetime.now(datetime.UTC)))
+        results.append(await pool.render(DEFAULT_CHART, DEFAULT_DATA))
 
-    async with anyio.create_task_group() as tasks:
-        for _ in range(3):
-            tasks.start_soon(render_one)
-        for _ in range(2):
-            await anyio.to_thread.run_sync(entered.acquire)
-        statistics = pool.statistics()
-        release.set()
-    assert (statistics.borrowed_tokens, statistics.tasks_waiting) == (2, 1)
+    try:
+        async with anyio.create_task_group() as tasks:
+            for _ in range(3):
+                tasks.start_soon(render_one)
+            for _ in range(2):
+                await anyio.to_thread.run_sync(renderer.started.acquire)
+            running, started = pool.running, renderer.count
+            renderer.release.set()
+    finally:
+        pool.close()
+    assert (running, started) == (2, 2)
     assert results == [b"x"] * 3
+
+
+async def test_a_render_that_timed_out_keeps_its_worker_until_it_ends() -> None:
+    """Giving up on a render frees no worker: renders running never exceed the pool's size."""
+    renderer = _CountingRenderer()
+    pool = RenderPool(renderer, workers=1)
+    try:
+        with anyio.move_on_after(0.05):
+            await pool.render(DEFAULT_CHART, DEFAULT_DATA)
+        await anyio.to_thread.run_sync(renderer.started.acquire)
+        with anyio.move_on_after(0.05) as waiting:
+            await pool.render(DEFAULT_CHART, DEFAULT_DATA)
+        assert waiting.cancelled_caught
+        assert (pool.running, renderer.count) == (1, 1)  # the second never started
+        renderer.release.set()
+        assert await pool.render(DEFAULT_CHART, DEFAULT_DATA) == b"x"
+        assert renderer.count == 2  # the first, then the third: never the abandoned second
+    finally:
+        renderer.release.set()
+        pool.close()
 
 
 def _fields(settings: Settings) -> dict[str, Any]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chart_img_server.rate_limit import RateLimiter
+from chart_img_server.rate_limit import TokenBuckets
 from chart_img_server.spec import ApiSpec
 from starlette.testclient import TestClient
 
@@ -52,12 +52,12 @@ def test_rejected_keys_do_not_spend_tokens(client_factory: Callable[..., TestCli
 
 
 def test_zero_rate_turns_the_limit_off() -> None:
-    limiter = RateLimiter(0, 1, ManualMonotonic())
-    assert all(limiter.acquire("k") is None for _ in range(1000))
+    limiter = TokenBuckets(0, 1, ManualMonotonic())
+    assert all(limiter.take("k") is None for _ in range(1000))
 
 
 def test_bucket_never_holds_more_than_the_burst() -> None:
     clock = ManualMonotonic()
-    limiter = RateLimiter(10, 2, clock)
+    limiter = TokenBuckets(10, 2, clock)
     clock.value += 3600
-    assert [limiter.acquire("k") for _ in range(3)] == [None, None, 1]
+    assert [limiter.take("k") for _ in range(3)] == [None, None, 1]

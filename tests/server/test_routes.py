@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from chart_img_server.catalog import load_catalog
+from chart_img_server.market import synthetic_catalog
 from chart_img_server.spec import ApiSpec
 from starlette.testclient import TestClient
 
@@ -39,24 +39,22 @@ def test_exchange_symbols_are_found_in_any_case(
 
 
 def test_catalog_lists_spot_and_perpetual_symbols_for_every_exchange() -> None:
-    catalog = load_catalog()
+    catalog = synthetic_catalog()
     assert len(catalog.exchange_ids) == 25
-    for exchange, symbols in catalog.exchanges.items():
+    listed = {exchange: catalog.symbols(exchange) or () for exchange in catalog.exchange_ids}
+    for exchange, symbols in listed.items():
         assert 20 <= len(symbols) <= 200, exchange
         assert len(set(symbols)) == len(symbols), exchange
-    perpetual_exchanges = [
-        e for e, s in catalog.exchanges.items() if any(x.endswith(".P") for x in s)
-    ]
+    perpetual_exchanges = [e for e, s in listed.items() if any(x.endswith(".P") for x in s)]
     assert len(perpetual_exchanges) >= 15
-    assert catalog.has_symbol("bybit", "solusdt.p")
+    assert catalog.market("bybit", "solusdt.p") is not None
 
 
 def test_every_symbol_in_the_catalog_is_a_valid_chart_symbol(spec: ApiSpec) -> None:
     validator = spec.validator("AdvancedChartRequest")
-    catalog = load_catalog()
-    for exchange, symbols in catalog.exchanges.items():
-        for symbol in symbols:
-            assert validator.is_valid({"symbol": f"{exchange}:{symbol}"}), (exchange, symbol)
+    catalog = synthetic_catalog()
+    for market in catalog.markets:
+        assert validator.is_valid({"symbol": market.symbol}), market.symbol
 
 
 def test_unknown_exchange_is_404(stub_client: TestClient, spec: ApiSpec) -> None:

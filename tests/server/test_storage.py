@@ -113,21 +113,21 @@ def test_after_expiry_the_url_is_404_and_the_file_is_gone(
     assert storage_files(server_settings.storage_dir) == []
 
 
-def test_purge_removes_only_expired_objects(tmp_path: Path, clock: MutableClock) -> None:
+async def test_purge_removes_only_expired_objects(tmp_path: Path, clock: MutableClock) -> None:
     storage = LocalStorage(tmp_path, RETENTION, clock)
-    old = storage.put(b"old", "png")
+    old = await storage.put(b"old", "png")
     clock.advance(datetime.timedelta(days=7))
-    new = storage.put(b"new", "jpeg")
+    new = await storage.put(b"new", "jpeg")
     clock.advance(datetime.timedelta(days=7))
-    assert storage.purge_expired() == 1
-    assert storage.get(old.key) is None
-    found = storage.get(new.key)
+    assert await storage.purge_expired() == 1
+    assert await storage.get(old.key) is None
+    found = await storage.get(new.key)
     assert found is not None
     assert found[1] == b"new"
     assert len(storage_files(tmp_path)) == 2
 
 
-def test_crash_while_writing_the_image_leaves_nothing(
+async def test_crash_while_writing_the_image_leaves_nothing(
     tmp_path: Path, clock: MutableClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     storage = LocalStorage(tmp_path, RETENTION, clock)
@@ -137,11 +137,11 @@ def test_crash_while_writing_the_image_leaves_nothing(
 
     monkeypatch.setattr(os, "replace", crash)
     with pytest.raises(OSError, match="disk pulled out"):
-        storage.put(IMAGE, "png")
+        await storage.put(IMAGE, "png")
     assert storage_files(tmp_path) == []
 
 
-def test_crash_before_the_metadata_leaves_nothing_served(
+async def test_crash_before_the_metadata_leaves_nothing_served(
     tmp_path: Path, clock: MutableClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     storage = LocalStorage(tmp_path, RETENTION, clock)
@@ -156,15 +156,15 @@ def test_crash_before_the_metadata_leaves_nothing_served(
 
     monkeypatch.setattr(os, "replace", crash_on_metadata)
     with pytest.raises(OSError, match="power cut"):
-        storage.put(IMAGE, "png")
+        await storage.put(IMAGE, "png")
     monkeypatch.undo()
     [image] = written
     key = str(Path(image).relative_to(tmp_path))
     assert Path(image).read_bytes() == IMAGE
-    assert storage.get(key) is None
+    assert await storage.get(key) is None
     assert [p.name for p in storage_files(tmp_path)] == [Path(image).name]
     clock.advance(datetime.timedelta(days=365 * 10))
-    storage.purge_expired()
+    await storage.purge_expired()
     assert storage_files(tmp_path) == []
 
 
@@ -185,11 +185,11 @@ def test_crash_mid_write_answers_500_and_serves_nothing(
     assert storage_files(server_settings.storage_dir) == []
 
 
-def test_truncated_image_is_never_served(tmp_path: Path, clock: MutableClock) -> None:
+async def test_truncated_image_is_never_served(tmp_path: Path, clock: MutableClock) -> None:
     storage = LocalStorage(tmp_path, RETENTION, clock)
-    stored = storage.put(IMAGE, "png")
+    stored = await storage.put(IMAGE, "png")
     (tmp_path / stored.key).write_bytes(IMAGE[:5])
-    assert storage.get(stored.key) is None
+    assert await storage.get(stored.key) is None
 
 
 @pytest.mark.parametrize(

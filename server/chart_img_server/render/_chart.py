@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import math
 import threading
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ import skia
 
 from .. import market
 from ..chart import ChartRequest
+from ..market import MarketData, PriceBars
 from . import _layout as L
 from ._encode import encode
 from ._fonts import Fonts, fonts
@@ -22,7 +22,7 @@ from ._paths import polyline_path, rects_path, segments_path
 from ._ticks import format_price, format_value, nice_ticks
 from ._time_axis import time_ticks, zone
 
-__all__ = ["chart_layout", "render_chart"]
+__all__ = ["chart_layout", "max_visible_bars", "render_chart"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -89,7 +89,8 @@ class _Frame:
     colors: Palette
     paints: _Paints
     fonts: Fonts
-    bars: market.Bars
+    bars: PriceBars
+    mark: str
     panes: tuple[market.StudySeries, ...]
     profiles: tuple[market.Profile, ...]
     layout: L.Layout
@@ -104,16 +105,21 @@ def _price_decimals(price: float) -> int:
     return max(0, min(10, 5 - math.floor(math.log10(price))))
 
 
-def _frame(request: ChartRequest, now: datetime.datetime) -> _Frame:
+def max_visible_bars(width: int) -> int:
+    """The most bars a chart of this width can show: the data to fetch for it."""
+    return L.bar_count(width, _MIN_AXIS_WIDTH)
+
+
+def _frame(request: ChartRequest, data: MarketData) -> _Frame:
     colors = palette(request.theme)
     typefaces = fonts()
-    asset = market.parse_asset(request.ticker)
-    decimals = _price_decimals(asset.price)
-    sample = format_price(asset.price * 1.5, decimals)
+    fetched = market.price_bars(data)
+    decimals = _price_decimals(float(fetched.close[-1]))
+    sample = format_price(float(fetched.high.max()) * 1.5, decimals)
     axis_width = max(_MIN_AXIS_WIDTH, typefaces.axis.measureText(sample) + 2 * _AXIS_PAD + 4)
-    count = L.bar_count(request.width, axis_width)
-    bars = market.bars_for(request.symbol, request.interval, now, count)
-    series = tuple(market.study_series(name, bars) for name in request.studies)
+    visible = data.visible(L.bar_count(request.width, axis_width))
+    bars = market.price_bars(visible)
+    series = tuple(market.derive_study(plan, bars, visible) for plan in data.plan.studies)
     profiles = tuple(s for s in series if isinstance(s, market.Profile))
     panes = tuple(s for s in series if not isinstance(s, market.Profile))
     layout = L.layout(request.width, request.height, axis_width, len(panes))
@@ -123,6 +129,7 @@ def _frame(request: ChartRequest, now: datetime.datetime) -> _Frame:
         paints=_paints(colors),
         fonts=typefaces,
         bars=bars,
+        mark=data.mark,
         panes=panes[: len(layout.studies)],
         profiles=profiles,
         layout=layout,
@@ -184,8 +191,9 @@ def _draw_candles(
     bottom = np.maximum(np.ceil(np.maximum(y_open, y_close)), top + 1.0)
     wick_top, wick_bottom = np.floor(scale.y(highs)), np.ceil(scale.y(lows))
     half = L.BODY_WIDTH / 2.0
+    known = np.isfinite(opens) & np.isfinite(highs) & np.isfinite(lows) & np.isfinite(closes)
     rising = closes >= opens
-    for mask, paint in ((rising, frame.paints.up), (~rising, frame.paints.down)):
+    for mask, paint in ((rising & known, frame.paints.up), (~rising & known, frame.paints.down)):
         if not mask.any():
             continue
         cx = x[mask]
@@ -207,7 +215,7 @@ def _draw_columns(
     zero = round(scale.y_of(0.0))
     ends = np.round(scale.y(values))
     half = L.BODY_WIDTH / 2.0
-    for mask, paint in ((values >= 0, up), (values < 0, down)):
+    for mask, paint in ((values >= 0, up), (values < 0, down)):  # NaN is neither: no column
         if not mask.any():
             continue
         cx, end = frame.x[mask], ends[mask]
@@ -312,31 +320,46 @@ def _draw_profile(
 
 
 def _study_range(series: market.StudySeries) -> tuple[float, float]:
+    """The values a study pane must show; bars without data (NaN) are left out."""
     match series:
         case market.Line(values=values, baseline=baseline):
-            low, high = float(values.min()), float(values.max())
+            low, high = _finite_range(values)
             if baseline is not None and low - (high - low) <= baseline <= high + (high - low):
                 low, high = min(low, baseline), max(high, baseline)
             return low, high
         case market.Columns(values=values):
-            return min(0.0, float(values.min())), max(0.0, float(values.max()))
+            low, high = _finite_range(values)
+            return min(0.0, low), max(0.0, high)
         case market.Mirrored(above=above, below=below):
-            low = -float(below.max()) if below is not None else 0.0
-            return low, float(above.max())
+            low = -_finite_range(below)[1] if below is not None else 0.0
+            return min(0.0, low), max(0.0, _finite_range(above)[1])
         case market.Candles(low=lows, high=highs):
-            return float(lows.min()), float(highs.max())
+            return _finite_range(lows)[0], _finite_range(highs)[1]
     return 0.0, 1.0
 
 
+def _finite_range(values: FloatArray) -> tuple[float, float]:
+    finite = values[np.isfinite(values)]
+    if not len(finite):
+        return 0.0, 1.0
+    return float(finite.min()), float(finite.max())
+
+
 def _last_value(series: market.StudySeries) -> float:
+    """The latest value that there is data for (NaN when none)."""
     match series:
         case market.Line(values=values) | market.Columns(values=values):
-            return float(values[-1])
+            return _last_finite(values)
         case market.Mirrored(above=above):
-            return float(above[-1])
+            return _last_finite(above)
         case market.Candles(close=close):
-            return float(close[-1])
-    return 0.0
+            return _last_finite(close)
+    return math.nan
+
+
+def _last_finite(values: FloatArray) -> float:
+    finite = values[np.isfinite(values)]
+    return float(finite[-1]) if len(finite) else math.nan
 
 
 def _draw_study_pane(
@@ -355,8 +378,10 @@ def _draw_study_pane(
             if baseline is not None:
                 row = round(scale.y_of(baseline)) + 0.5
                 canvas.drawLine(0, row, frame.layout.plot_right, row, paints.reference)
+            known = np.isfinite(values)
             canvas.drawPath(
-                polyline_path(frame.x, scale.y(values)), _stroke(color, 1.5, antialias=True)
+                polyline_path(frame.x[known], scale.y(values[known])),
+                _stroke(color, 1.5, antialias=True),
             )
         case market.Columns(values=values):
             _draw_columns(canvas, frame, scale, values, paints.up, paints.down)
@@ -374,9 +399,8 @@ def _draw_study_pane(
     _draw_axis_labels(canvas, frame, scale, ticks, labels)
     last = _last_value(series)
     title_color = color if isinstance(series, market.Line) else frame.colors.text
-    _draw_title(
-        canvas, frame, pane, series.name, format_value(last, step / 10.0, series.unit), title_color
-    )
+    value = format_value(last, step / 10.0, series.unit) if math.isfinite(last) else "n/a"
+    _draw_title(canvas, frame, pane, series.name, value, title_color)
 
 
 def _draw_title(
@@ -479,6 +503,12 @@ def _draw_watermark(canvas: skia.Canvas, frame: _Frame) -> None:
     canvas.drawString(request.watermark, x, y, font, _fill(color, antialias=True))
 
 
+def _draw_source_mark(canvas: skia.Canvas, frame: _Frame) -> None:
+    """Where the data comes from, small in the price pane's lower left corner."""
+    baseline = frame.layout.price.bottom - 6.0
+    canvas.drawString(frame.mark, _LEGEND_X, baseline, frame.fonts.title, frame.paints.muted)
+
+
 def _draw(canvas: skia.Canvas, frame: _Frame) -> None:
     canvas.clear(frame.colors.background)
     _draw_time_axis(canvas, frame)
@@ -488,6 +518,7 @@ def _draw(canvas: skia.Canvas, frame: _Frame) -> None:
         _draw_study_pane(canvas, frame, series, pane, color)
     _draw_frame_lines(canvas, frame)
     _draw_legend(canvas, frame)
+    _draw_source_mark(canvas, frame)
     _draw_watermark(canvas, frame)
 
 
@@ -514,9 +545,9 @@ _CANVASES_PER_THREAD = 4
 _canvases = _Canvases()
 
 
-def render_chart(request: ChartRequest, now: datetime.datetime) -> bytes:
-    """The chart image of `request` as of `now`: PNG or JPEG bytes, exactly width x height."""
-    frame = _frame(request, now)
+def render_chart(request: ChartRequest, data: MarketData) -> bytes:
+    """The chart image of `request` drawn from `data`: PNG or JPEG, exactly width x height."""
+    frame = _frame(request, data)
     pixels, surface = _canvases.get(request.width, request.height)
     canvas = surface.getCanvas()
     canvas.save()
@@ -527,6 +558,6 @@ def render_chart(request: ChartRequest, now: datetime.datetime) -> bytes:
     return encode(surface, pixels, request.format)
 
 
-def chart_layout(request: ChartRequest, now: datetime.datetime) -> L.Layout:
+def chart_layout(request: ChartRequest, data: MarketData) -> L.Layout:
     """Where the panes of `request`'s chart go, for tools that inspect the image."""
-    return _frame(request, now).layout
+    return _frame(request, data).layout

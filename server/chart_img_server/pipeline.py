@@ -1,0 +1,123 @@
+"""One chart request, start to end: parse, plan, fetch the data, render, within one budget.
+
+Authentication and the rate limit come before (the app's guard); storing comes after, for
+the storage operation.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import anyio
+from starlette.requests import Request
+
+from .chart import ChartRequest
+from .errors import ApiError
+from .market import (
+    Catalog,
+    ChartPlan,
+    MarketData,
+    MarketDataError,
+    MarketSource,
+    StudyUnavailableError,
+    UpstreamBusyError,
+    plan_chart,
+)
+from .render_pool import RenderPool
+from .rendering import chart_window
+from .settings import Settings
+from .spec import StudyRules
+from .validation import ChartRequestParser
+
+logger = logging.getLogger("chart_img_server")
+
+
+class ChartPipeline:
+    def __init__(
+        self,
+        settings: Settings,
+        parser: ChartRequestParser,
+        rules: StudyRules,
+        intervals: tuple[str, ...],
+        market: MarketSource,
+        renders: RenderPool,
+    ) -> None:
+        self._settings = settings
+        self._parser = parser
+        self._rules = rules
+        self._intervals = intervals
+        self._market = market
+        self._renders = renders
+
+    async def image(self, request: Request) -> tuple[bytes, str]:
+        """The chart a request asks for, as image bytes and their format."""
+        body = await _read_body(request, self._settings.max_body_bytes)
+        content_type = request.headers.get("content-type")
+        # Validation is bounded (cheap checks first) but still CPU work: off the event loop.
+        chart = await anyio.to_thread.run_sync(self._parser.parse, body, content_type)
+        plan = self._plan(chart, await self._market.catalog())
+        try:
+            with anyio.fail_after(self._settings.render_timeout):
+                data = await self._fetch(chart, plan)
+                image = await self._renders.render(chart, data)
+        except TimeoutError:
+            raise ApiError(504, "Process Timeout") from None
+        except ApiError:
+            raise
+        except Exception:
+            logger.exception("rendering %s failed", chart)
+            raise ApiError(500, "Internal Server Error") from None
+        return image, chart.format
+
+    def _plan(self, chart: ChartRequest, catalog: Catalog) -> ChartPlan:
+        market = catalog.market(chart.exchange, chart.ticker)
+        if market is None:
+            raise ApiError(422, "Invalid Symbol")
+        self._check_study_rules(chart)
+        try:
+            return plan_chart(
+                market, chart.studies, catalog, self._market.serves, self._market.name
+            )
+        except StudyUnavailableError as error:
+            raise ApiError(422, str(error)) from None
+
+    def _check_study_rules(self, chart: ChartRequest) -> None:
+        """The spec's own study rules: some need a perpetual, some a minimum interval."""
+        suffix = self._rules.perpetual_suffix
+        for study in chart.studies:
+            if study in self._rules.requires_perpetual and not chart.ticker.endswith(suffix):
+                raise ApiError(422, f'Study "{study}" requires a perpetual ({suffix}) symbol')
+            least = self._rules.min_interval.get(study)
+            order = self._intervals.index
+            if least is not None and order(chart.interval) < order(least):
+                raise ApiError(422, f'Study "{study}" requires an interval of at least {least}')
+
+    async def _fetch(self, chart: ChartRequest, plan: ChartPlan) -> MarketData:
+        window = chart_window(chart, self._settings.clock())
+        try:
+            series = await self._market.fetch(plan.needs, window)
+        except UpstreamBusyError as busy:
+            logger.warning("market data from %s is rate limited: %s", busy.upstream, busy)
+            retry_after = str(max(1, math.ceil(busy.retry_after)))
+            raise ApiError(429, "Market Data Rate Limited", {"Retry-After": retry_after}) from None
+        except MarketDataError as failure:
+            logger.error("market data from %s failed: %s", failure.upstream, failure.reason)
+            raise ApiError(502, "Market Data Unavailable") from None
+        return MarketData(self._market.mark, window, plan, series)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The body, refused with 413 once it is over `limit` bytes, declared or streamed."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise ApiError(400, "Invalid Request")
+        if int(declared) > limit:
+            raise ApiError(413, "Payload Too Large")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise ApiError(413, "Payload Too Large")
+    return bytes(body)
