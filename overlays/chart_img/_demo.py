@@ -21,7 +21,7 @@ from ._client import ChartImg
 from ._images import ChartImage
 from ._spec import request_example
 
-__all__ = ["CHART_EXAMPLES", "STORED_EXAMPLE", "DemoCapture", "run_demo"]
+__all__ = ["CHART_EXAMPLES", "STORED_EXAMPLE", "DemoCapture", "DemoSettingsError", "run_demo"]
 
 CHART_EXAMPLES = ("openInterest", "longShortRatio", "liquidations")
 STORED_EXAMPLE = "newYorkLiquidations"
@@ -36,14 +36,18 @@ class DemoCapture:
     how: str
 
 
-def run_demo(out_dir: Path, console: Console) -> list[DemoCapture]:
+def run_demo(out_dir: Path, console: Console, market: str = "synthetic") -> list[DemoCapture]:
+    """Captures the examples through a reference server drawing from the `market` source.
+
+    The Coinalyze source reads its key and URL from the environment, as the server does.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(24)
     captures: list[DemoCapture] = []
     with tempfile.TemporaryDirectory(prefix="chart-img-demo-") as storage:
-        settings = Settings(keys=(key,), storage_dir=Path(storage))
+        settings = _settings(market, key, Path(storage))
         with running_server(settings) as server:
-            console.print(f"Reference server listening on {server.base_url}")
+            console.print(f"Reference server listening on {server.base_url}, {market} market data")
             with ChartImg(api_key=server.api_key, base_url=server.base_url) as client:
                 for example in CHART_EXAMPLES:
                     started = time.perf_counter()
@@ -59,6 +63,24 @@ def run_demo(out_dir: Path, console: Console) -> list[DemoCapture]:
     total = sum(capture.seconds for capture in captures)
     console.print(f"{len(captures)} charts in {out_dir}/, {total * 1000:.0f} ms of requests")
     return captures
+
+
+class DemoSettingsError(ValueError):
+    """The demo cannot run as asked (an unknown market source, a missing upstream key)."""
+
+
+def _settings(market: str, key: str, storage: Path) -> Settings:
+    environment = Settings.from_env()
+    try:
+        return Settings(
+            keys=(key,),
+            storage_dir=storage,
+            market=market,
+            coinalyze_url=environment.coinalyze_url,
+            coinalyze_api_key=environment.coinalyze_api_key,
+        )
+    except ValueError as exc:
+        raise DemoSettingsError(str(exc)) from None
 
 
 def _saved(example: str, image: ChartImage, out_dir: Path, started: float, how: str) -> DemoCapture:

@@ -15,6 +15,7 @@ ChartImgError
     ├── UnprocessableError       422  (.field_errors or .message)
     ├── RateLimitedError         429  (.retry_after)
     ├── ServerError              500 and other 5xx
+    │   └── MarketDataUnavailableError  502  the server's market data source failed
     └── ProcessTimeoutError      504
 ```
 """
@@ -39,6 +40,7 @@ __all__ = [
     "ChartImgError",
     "DownloadVerificationError",
     "ForbiddenError",
+    "MarketDataUnavailableError",
     "NotFoundError",
     "PayloadTooLargeError",
     "ProcessTimeoutError",
@@ -143,6 +145,12 @@ class ServerError(APIStatusError):
     status = 500
 
 
+class MarketDataUnavailableError(ServerError):
+    """The server's market data upstream failed and it had nothing cached to stand in."""
+
+    status = 502
+
+
 class ProcessTimeoutError(APIStatusError):
     status = 504
 
@@ -157,6 +165,7 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
         UnprocessableError,
         RateLimitedError,
         ServerError,
+        MarketDataUnavailableError,
         ProcessTimeoutError,
     )
     if cls.status is not None

@@ -471,14 +471,24 @@ def demo(
     out_dir: Annotated[Path, typer.Option("--out-dir", "-d", help="Where images go.")] = Path(
         "out"
     ),
+    market: Annotated[
+        str,
+        typer.Option(
+            "--market",
+            help="Market data: synthetic (offline) or coinalyze (real; needs COINALYZE_API_KEY).",
+        ),
+    ] = "synthetic",
 ) -> None:
     """Start the reference server, capture the documentation's example charts into OUT_DIR."""
     try:
-        from ._demo import run_demo
+        from ._demo import DemoSettingsError, run_demo
     except ImportError as exc:
         _fail(f"the demo needs the server extra: {_SERVER_EXTRA} ({exc})", 1)
     with _reporting(as_json=False, state=None):
-        run_demo(out_dir, Console())
+        try:
+            run_demo(out_dir, Console(), market)
+        except DemoSettingsError as exc:
+            _fail(f"--market: {exc}", 2)
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ from starlette.routing import Route
 from .access_log import AccessLogMiddleware
 from .auth import presented_key
 from .errors import ApiError, error_response
-from .market import Catalog
+from .market import Catalog, MarketDataError, UpstreamBusyError
 from .pipeline import ChartPipeline
 from .render_pool import Renderer, RenderPool, default_renderer
 from .services import ServiceOverrides, Services, open_services
@@ -34,6 +34,8 @@ logger = logging.getLogger("chart_img_server")
 
 IMAGE_MEDIA_TYPES = {"png": "image/png", "jpeg": "image/jpeg"}
 STORAGE_ROUTE = "/storage"
+MARKET_BUSY = "Market Data Rate Limited"
+MARKET_UNAVAILABLE = "Market Data Unavailable"
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -160,13 +162,19 @@ class _Api:
                 key = presented_key(request)
                 if not await services.keys.accepts(key):
                     raise ApiError(403, "Invalid API Key")
-                retry_after = await services.limiter.acquire(key)
-                if retry_after is not None:
-                    headers = {"Retry-After": str(retry_after)}
-                    raise ApiError(429, "Too Many Requests", headers)
+                wait = await services.limiter.acquire(key)
+                if wait is not None:
+                    raise ApiError(429, "Too Many Requests", {"Retry-After": str(wait)})
                 return await endpoint(request)
             except ApiError as error:
                 return error.response()
+            except UpstreamBusyError as busy:
+                logger.warning("market data from %s is rate limited: %s", busy.upstream, busy)
+                seconds = str(max(1, math.ceil(busy.retry_after)))
+                return ApiError(429, MARKET_BUSY, {"Retry-After": seconds}).response()
+            except MarketDataError as failure:
+                logger.error("market data from %s failed: %s", failure.upstream, failure.reason)
+                return ApiError(502, MARKET_UNAVAILABLE).response()
 
         return guarded_endpoint
 

@@ -7,7 +7,6 @@ the storage operation.
 from __future__ import annotations
 
 import logging
-import math
 
 import anyio
 from starlette.requests import Request
@@ -63,7 +62,7 @@ class ChartPipeline:
                 image = await self._renders.render(chart, data)
         except TimeoutError:
             raise ApiError(504, "Process Timeout") from None
-        except ApiError:
+        except (ApiError, MarketDataError, UpstreamBusyError):
             raise
         except Exception:
             logger.exception("rendering %s failed", chart)
@@ -95,15 +94,7 @@ class ChartPipeline:
 
     async def _fetch(self, chart: ChartRequest, plan: ChartPlan) -> MarketData:
         window = chart_window(chart, self._settings.clock())
-        try:
-            series = await self._market.fetch(plan.needs, window)
-        except UpstreamBusyError as busy:
-            logger.warning("market data from %s is rate limited: %s", busy.upstream, busy)
-            retry_after = str(max(1, math.ceil(busy.retry_after)))
-            raise ApiError(429, "Market Data Rate Limited", {"Retry-After": retry_after}) from None
-        except MarketDataError as failure:
-            logger.error("market data from %s failed: %s", failure.upstream, failure.reason)
-            raise ApiError(502, "Market Data Unavailable") from None
+        series = await self._market.fetch(plan.needs, window)
         return MarketData(self._market.mark, window, plan, series)
 
 

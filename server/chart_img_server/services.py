@@ -13,6 +13,7 @@ from typing import Protocol
 
 from .auth import StaticKeys
 from .market import MarketSource, SyntheticSource
+from .market.coinalyze import open_coinalyze
 from .rate_limit import TokenBuckets
 from .settings import Settings
 from .storage import LocalStorage, StoredObject
@@ -83,4 +84,8 @@ async def open_services(
 
 @contextlib.asynccontextmanager
 async def _open_market(settings: Settings) -> AsyncIterator[MarketSource]:
+    if settings.market == "coinalyze":
+        async with open_coinalyze(settings) as source:
+            yield source
+        return
     yield SyntheticSource()

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 ENV_PREFIX = "CHART_IMG_SERVER_"
 LOG_FORMATS = ("text", "json")
-MARKET_SOURCES = ("synthetic",)
+MARKET_SOURCES = ("synthetic", "coinalyze")
 # A setting read from a variable of another name says so in its field's metadata.
 ENV_NAME = "env"
 
@@ -43,6 +43,10 @@ class Settings:
     coinalyze_api_key: str | None = field(
         default=None, repr=False, metadata={ENV_NAME: "COINALYZE_API_KEY"}
     )
+    coinalyze_calls_per_minute: int = 40
+    market_refresh: float = 60.0
+    market_cache_bars: int = 1_000_000
+    catalog_refresh: float = 3600.0
     render_timeout: float = 10.0
     workers: int = 2
     rate_limit: float = 10.0
@@ -62,6 +66,12 @@ class Settings:
             "coinalyze_api_key",
             "be set (COINALYZE_API_KEY) for the coinalyze market source",
         )
+        _require(
+            self.coinalyze_calls_per_minute >= 1, "coinalyze_calls_per_minute", "be at least 1"
+        )
+        _require(self.market_refresh > 0, "market_refresh", "be positive")
+        _require(self.market_cache_bars >= 1, "market_cache_bars", "be at least 1")
+        _require(self.catalog_refresh > 0, "catalog_refresh", "be positive")
         _require(self.render_timeout > 0, "render_timeout", "be positive")
         _require(self.workers >= 1, "workers", "be at least 1")
         _require(self.rate_limit >= 0, "rate_limit", "be zero (off) or positive")
@@ -89,6 +99,12 @@ class Settings:
             market=env.get("MARKET", str.lower, defaults.market),
             coinalyze_url=env.get("COINALYZE_URL", _base_url, defaults.coinalyze_url),
             coinalyze_api_key=variables.get("COINALYZE_API_KEY", "").strip() or None,
+            coinalyze_calls_per_minute=env.get(
+                "COINALYZE_CALLS_PER_MINUTE", int, defaults.coinalyze_calls_per_minute
+            ),
+            market_refresh=env.get("MARKET_REFRESH", float, defaults.market_refresh),
+            market_cache_bars=env.get("MARKET_CACHE_BARS", int, defaults.market_cache_bars),
+            catalog_refresh=env.get("CATALOG_REFRESH", float, defaults.catalog_refresh),
             render_timeout=env.get("RENDER_TIMEOUT", float, defaults.render_timeout),
             workers=env.get("WORKERS", int, defaults.workers),
             rate_limit=env.get("RATE_LIMIT", float, defaults.rate_limit),

@@ -149,3 +149,21 @@ def test_demo(tmp_path: Path) -> None:
     assert names == sorted(f"{name}.png" for name in (*DOC_EXAMPLES, "newYorkLiquidations"))
     assert "Reference server stopped" in result.stdout
     assert "verified" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("market", "environment", "says"),
+    [
+        ("nope", {}, "must be one of synthetic, coinalyze"),
+        ("coinalyze", {"COINALYZE_API_KEY": ""}, "COINALYZE_API_KEY"),
+    ],
+)
+def test_demo_refuses_a_market_it_cannot_use(
+    tmp_path: Path, market: str, environment: dict[str, str], says: str
+) -> None:
+    result = CliRunner(env=environment).invoke(
+        cli_app, ["demo", "--market", market, "--out-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert says in result.stderr
+    assert list(tmp_path.iterdir()) == []

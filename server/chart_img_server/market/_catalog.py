@@ -7,9 +7,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ..spec import load_spec
+
 # A leading multiplier names a contract of many units (`1000PEPE`): still the same coin.
 _MULTIPLIER = re.compile(r"^(1000000|100000|10000|1000|100)(?=[A-Z])")
 _COIN_ALIASES = {"XBT": "BTC"}
+
+
+def perpetual_suffix() -> str:
+    """What ends a perpetual contract's ticker, as the spec says (`.P`)."""
+    return load_spec().study_rules.perpetual_suffix
 
 
 class Margin(enum.StrEnum):
@@ -79,7 +86,9 @@ class Catalog:
             by_coin.setdefault(market.coin, []).append(market)
         object.__setattr__(self, "_by_exchange", {e: tuple(t) for e, t in by_exchange.items()})
         object.__setattr__(self, "_by_symbol", by_symbol)
-        object.__setattr__(self, "_by_coin", {c: tuple(m) for c, m in by_coin.items()})
+        # One order whatever the source's listing order: sums over a coin's markets then agree.
+        by_coin_sorted = {c: tuple(sorted(m, key=_market_order)) for c, m in by_coin.items()}
+        object.__setattr__(self, "_by_coin", by_coin_sorted)
 
     def symbols(self, exchange_id: str) -> tuple[str, ...] | None:
         """The exchange's tickers, or None when there is no such exchange (ASCII, any case)."""
@@ -94,6 +103,10 @@ class Catalog:
 
     def markets_of_coin(self, coin: str) -> tuple[Market, ...]:
         return self._by_coin.get(coin, ())
+
+
+def _market_order(market: Market) -> tuple[str, str]:
+    return market.exchange, market.ticker
 
 
 def _ascii_upper(text: str) -> str | None:

@@ -22,7 +22,7 @@ import anyio.to_thread
 import numpy as np
 
 from ._assets import Asset, parse_asset
-from ._catalog import Catalog, Denomination, Margin, Market
+from ._catalog import Catalog, Denomination, Margin, Market, perpetual_suffix
 from ._intervals import DAY, YEAR_SECONDS, Interval, Window
 from ._noise import FloatArray, IntArray, normal, seed_fraction, smooth, stable_seed, uniform
 from ._series import Series, SeriesKind, build_from_daily
@@ -30,7 +30,6 @@ from ._studies import Need
 
 NAME = "synthetic"
 CATALOG_RESOURCE = "data/exchanges.json"
-PERPETUAL_SUFFIX = ".P"
 
 # The price is one function of time per asset, so that its 1m, 1h and 1D charts agree and
 # the last price is the same on all of them. Fast moves come from octaves of value noise
@@ -58,9 +57,9 @@ def synthetic_catalog() -> Catalog:
 
 
 def _market(exchange: str, ticker: str) -> Market:
-    perpetual = ticker.endswith(PERPETUAL_SUFFIX)
+    perpetual = ticker.endswith(perpetual_suffix())
     asset = parse_asset(ticker)
-    core = ticker.removesuffix(PERPETUAL_SUFFIX)
+    core = ticker.removesuffix(perpetual_suffix())
     base = core.removesuffix(asset.quote) if core.endswith(asset.quote) else core
     margined = None
     if perpetual:

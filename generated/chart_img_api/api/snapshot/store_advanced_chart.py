@@ -88,6 +88,11 @@ def _parse_response(
 
         return response_500
 
+    if response.status_code == 502:
+        response_502 = ErrorMessage.from_dict(response.json())
+
+        return response_502
+
     if response.status_code == 504:
         response_504 = ErrorMessage.from_dict(response.json())
 
