@@ -6,6 +6,7 @@ around the bar moves, and the same request at the same instant always draws the 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 
@@ -20,6 +21,7 @@ _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 
 
+@functools.lru_cache(maxsize=65536)
 def stable_seed(*parts: str) -> int:
     digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little")
@@ -30,20 +32,28 @@ def seed_fraction(*parts: str) -> float:
     return stable_seed(*parts) / 2.0**64
 
 
-def uniform(seed: int, indices: IntArray) -> FloatArray:
-    """Counter-based uniforms in (0, 1): splitmix64 of (seed, index), vectorised."""
+Seed = int | npt.NDArray[np.uint64]
+
+
+def uniform(seed: Seed, indices: IntArray) -> FloatArray:
+    """Counter-based uniforms in (0, 1): splitmix64 of (seed, index), vectorised.
+
+    `seed` may be an array that broadcasts against `indices` (one seed a row).
+    """
     with np.errstate(over="ignore"):
-        z = indices.astype(np.uint64) * _GOLDEN + np.uint64(seed)
+        z = indices.astype(np.uint64) * _GOLDEN + np.asarray(seed, dtype=np.uint64)
         z = (z ^ (z >> np.uint64(30))) * _MIX1
         z = (z ^ (z >> np.uint64(27))) * _MIX2
         z = z ^ (z >> np.uint64(31))
     return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
 
 
-def normal(seed: int, indices: IntArray) -> FloatArray:
+def normal(seed: Seed, indices: IntArray) -> FloatArray:
     """Counter-based standard normals (Box-Muller on two independent uniform streams)."""
     radius = np.sqrt(-2.0 * np.log(uniform(seed, indices)))
-    angle = 2.0 * np.pi * uniform(seed ^ 0x5DEECE66D, indices)
+    angle = (
+        2.0 * np.pi * uniform(np.asarray(seed, dtype=np.uint64) ^ np.uint64(0x5DEECE66D), indices)
+    )
     return radius * np.cos(angle)
 
 

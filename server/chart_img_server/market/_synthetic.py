@@ -15,11 +15,13 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
 import anyio.to_thread
 import numpy as np
+import numpy.typing as npt
 
 from ._assets import Asset, parse_asset
 from ._catalog import Catalog, Denomination, Margin, Market, perpetual_suffix
@@ -125,9 +127,12 @@ class _Bars:
         self.index = indices
         self.asset: Asset = parse_asset(market.ticker)
         self.time = interval.open_times(indices)
-        closes_at = np.minimum(interval.open_times(indices + 1), now)
-        self.open = np.exp(_log_price(self.asset, market.exchange, self.time.astype(np.float64)))
-        self.close = np.exp(_log_price(self.asset, market.exchange, closes_at.astype(np.float64)))
+        # Bar edges: each bar closes where the next opens, the forming one at `now`.
+        edges = interval.open_times(np.r_[indices[0] - 1, indices, indices[-1] + 1])
+        edges[-1] = min(int(edges[-1]), now)
+        path = np.exp(_log_price(self.asset, market.exchange, edges.astype(np.float64)))
+        self.open, self.close = path[1:-1], path[2:]
+        self._open_before = path[0]
         self.sigma = min(
             0.25, self.asset.annual_volatility * math.sqrt(interval.seconds / YEAR_SECONDS)
         )
@@ -137,8 +142,7 @@ class _Bars:
     @property
     def previous_returns(self) -> FloatArray:
         """Each previous bar's move: from its open to this bar's open."""
-        opens_before = self.interval.open_times(self.index - 1).astype(np.float64)
-        before = np.exp(_log_price(self.asset, self.market.exchange, opens_before))
+        before = np.r_[self._open_before, self.open[:-1]]
         moves: FloatArray = np.log(self.open / before) / max(self.sigma, 1e-9)
         return moves
 
@@ -156,14 +160,14 @@ class _Bars:
 
 def _log_price(asset: Asset, exchange: str, seconds: FloatArray) -> FloatArray:
     per_second_variance = asset.annual_volatility**2 / YEAR_SECONDS / _WALK_CALIBRATION
-    log_price = np.full(len(seconds), math.log(asset.price))
-    for octave, step in enumerate(_OCTAVE_STEPS):
-        seed = stable_seed("octave", asset.base, str(octave))
-        position = seconds / step
-        cell = np.floor(position).astype(np.int64)
-        weight = position - cell
-        left, right = normal(seed, cell), normal(seed, cell + 1)
-        log_price += math.sqrt(per_second_variance * step) * (left + weight * (right - left))
+    octaves = _octaves(asset.base)
+    position = seconds[None, :] / octaves.steps[:, None]
+    cell = np.floor(position).astype(np.int64)
+    weight = position - cell
+    left, right = normal(octaves.seeds, cell), normal(octaves.seeds, cell + 1)
+    scales = np.sqrt(per_second_variance * octaves.steps)[:, None]
+    noise = (scales * (left + weight * (right - left))).sum(axis=0)
+    log_price: FloatArray = math.log(asset.price) + noise
     years = seconds / YEAR_SECONDS
     for period, amplitude in _CYCLES:
         phase = 2.0 * np.pi * seed_fraction("cycle", asset.base, str(period))
@@ -171,6 +175,19 @@ def _log_price(asset: Asset, exchange: str, seconds: FloatArray) -> FloatArray:
         log_price += swing * np.sin(2.0 * np.pi * years / period + phase)
     basis = 0.0006 * (seed_fraction("basis", exchange) - 0.5)
     return log_price + basis
+
+
+@dataclass(frozen=True, slots=True)
+class _Octaves:
+    steps: FloatArray
+    seeds: npt.NDArray[np.uint64]
+
+
+@cache
+def _octaves(base: str) -> _Octaves:
+    """The value-noise octaves of a coin's price: their grid steps and seeds, one a row."""
+    seeds = [stable_seed("octave", base, str(octave)) for octave in range(len(_OCTAVE_STEPS))]
+    return _Octaves(np.array(_OCTAVE_STEPS), np.array(seeds, dtype=np.uint64)[:, None])
 
 
 Columns = dict[str, FloatArray]

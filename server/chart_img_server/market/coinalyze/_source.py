@@ -100,6 +100,10 @@ _ENDPOINTS: Mapping[SeriesKind, _Endpoint] = {
         get_long_short_ratio_history.asyncio_detailed, ("r", "l", "s")
     ),
 }
+# The generated client's operation behind each kind (`get_ohlcv_history`), for the docs.
+ENDPOINT_OPERATIONS: Mapping[SeriesKind, str] = {
+    kind: endpoint.call.__module__.rpartition(".")[2] for kind, endpoint in _ENDPOINTS.items()
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,16 +281,16 @@ class CoinalyzeSource:
     @contextlib.asynccontextmanager
     async def _locked(self, keys: list[_Key]) -> AsyncIterator[None]:
         """One fetch at a time per key: a concurrent request for the same bars waits for it."""
-        async with contextlib.AsyncExitStack() as stack:
-            for key in keys:
-                await stack.enter_async_context(self._locks.setdefault(key, anyio.Lock()))
-            try:
-                yield
-            finally:
+        try:
+            async with contextlib.AsyncExitStack() as stack:
                 for key in keys:
-                    lock = self._locks.get(key)
-                    if lock is not None and lock.statistics().tasks_waiting == 0:
-                        del self._locks[key]
+                    await stack.enter_async_context(self._locks.setdefault(key, anyio.Lock()))
+                yield
+        finally:
+            for key in keys:
+                lock = self._locks.get(key)
+                if lock is not None and not lock.locked() and not lock.statistics().tasks_waiting:
+                    del self._locks[key]
 
     async def aclose(self) -> None:
         return None
