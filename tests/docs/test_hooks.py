@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from pathlib import Path
 
 import pytest
 from chart_img_docs import (
+    HIDDEN_DEFAULT,
+    NOT_FROM_COINALYZE,
     Links,
     MarkerError,
     SampleRequest,
     SchemaText,
     Site,
     Spec,
+    coinalyze_paths,
+    cold_cost_table,
     curl_sample,
     error_classes_table,
+    intervals_table,
     python_sample,
+    series_table,
+    settings_table,
+    studies_table,
 )
+from chart_img_server.market import SeriesKind
+from chart_img_server.settings import ENV_NAME, ENV_PREFIX
 
 from .conftest import ROOT
 
@@ -108,3 +120,126 @@ def test_response_examples_come_from_the_spec(site: Site, spec: Spec) -> None:
     for name, example in examples.items():
         assert f"`{name}`" in expanded
         assert example["value"]["message"] in expanded
+
+
+def test_chosen_response_examples_only(site: Site) -> None:
+    chosen = site.expand(
+        "<!-- spec:response-examples TooManyRequests marketDataRateLimited -->", "x.md", "x/"
+    )
+    assert "Market Data Rate Limited" in chosen
+    assert "`tooManyRequests`" not in chosen
+    with pytest.raises(ValueError, match="no example nope"):
+        site.expand("<!-- spec:response-examples TooManyRequests nope -->", "x.md", "x/")
+
+
+def _table_rows(markdown: str) -> list[list[str]]:
+    """The body rows of the first Markdown table, as cells."""
+    lines = [line for line in markdown.splitlines() if line.startswith("|")]
+    return [[cell.strip() for cell in line.strip("|").split(" | ")] for line in lines[2:]]
+
+
+@pytest.fixture(scope="module")
+def paths() -> dict[SeriesKind, str]:
+    return coinalyze_paths()
+
+
+def test_coinalyze_paths_come_from_the_upstream_contract(paths: dict[SeriesKind, str]) -> None:
+    assert paths[SeriesKind.OHLCV] == "/ohlcv-history"
+    assert paths[SeriesKind.FUNDING] == "/funding-rate-history"
+    assert SeriesKind.MARKET_CAP not in paths
+    assert SeriesKind.TOP_TRADER_ACCOUNTS not in paths
+
+
+def test_studies_table_has_a_row_per_study_of_the_spec(
+    spec: Spec, paths: dict[SeriesKind, str]
+) -> None:
+    rows = _table_rows(studies_table(spec.enum("Study"), paths))
+    assert [row[0] for row in rows] == [f"`{study}`" for study in spec.enum("Study")]
+    by_study = {row[0].strip("`"): row for row in rows}
+    assert by_study["Open Interest"][1:] == [
+        "open interest",
+        "the chart's market",
+        "`open-interest`",
+        "`/open-interest-history`",
+    ]
+    funding = by_study["Aggregated Funding Rate"]
+    assert funding[2] == "the coin's perpetual contracts, STABLE- and COIN-margined"
+    assert funding[4] == "`/funding-rate-history`, `/open-interest-history`"
+    coin_margined = by_study["Aggregated Open Interest COIN-margined Contracts"]
+    assert coin_margined[2] == "the coin's perpetual contracts, COIN-margined"
+    assert by_study["Aggregated CVD Spot"][2] == "the coin's spot markets"
+
+
+def test_studies_coinalyze_cannot_serve_say_so(spec: Spec, paths: dict[SeriesKind, str]) -> None:
+    rows = _table_rows(studies_table(spec.enum("Study"), paths))
+    unavailable = {row[0].strip("`") for row in rows if row[4].startswith(NOT_FROM_COINALYZE)}
+    assert unavailable == {
+        "Long/Short Accounts Ratio Top Traders",
+        "Long/Short Positions Ratio Top Traders",
+        "Open Interest/Market Cap Ratio",
+    }
+    by_study = {row[0].strip("`"): row for row in rows}
+    assert by_study["Open Interest/Market Cap Ratio"][4] == (
+        f"{NOT_FROM_COINALYZE} (no `market-cap`)"
+    )
+
+
+def test_series_table_names_each_series_once(paths: dict[SeriesKind, str]) -> None:
+    rows = _table_rows(series_table(paths))
+    assert [row[0] for row in rows] == [f"`{kind}`" for kind in SeriesKind]
+    served = {row[0]: row[2] for row in rows}
+    assert served["`liquidations`"] == "`/liquidation-history`"
+    assert served["`market-cap`"] == NOT_FROM_COINALYZE
+
+
+def test_cold_cost_counts_every_market_and_series(spec: Spec, paths: dict[SeriesKind, str]) -> None:
+    rows = _table_rows(cold_cost_table("BINANCE:BTCUSDT.P", spec.enum("Study"), paths))
+    by_study = {row[0].strip("`"): [int(value) for value in row[1:]] for row in rows}
+    assert all(study.startswith("Aggregated") for study in by_study)
+    assert "Open Interest/Market Cap Ratio" not in by_study  # Coinalyze cannot serve it
+    # Funding and open interest of each contract, plus the chart's own candles.
+    markets, calls, requests = by_study["Aggregated Funding Rate"]
+    assert calls == 2 * markets + 1
+    assert requests == 2 * math.ceil(markets / 20) + 1  # at most 20 symbols a request
+    # The chart's market is one of the contracts its CVD reads: its candles are fetched once.
+    markets, calls, _ = by_study["Aggregated CVD Futures"]
+    assert calls == markets
+    with pytest.raises(ValueError, match="no symbol BINANCE:NOPE"):
+        cold_cost_table("BINANCE:NOPE", [], paths)
+
+
+def test_weeks_and_months_are_fetched_as_days(spec: Spec) -> None:
+    rows = dict(_table_rows(intervals_table(spec.enum("Interval"))))
+    assert rows["`1h`"] == "`1hour`"
+    assert rows["`1D`"] == "`daily`"
+    assert rows["`1W`"].startswith("`daily`, combined")
+    assert rows["`1M`"].startswith("`daily`, combined")
+
+
+def test_market_markers_render_and_unknown_ones_fail(site: Site, spec: Spec) -> None:
+    expanded = site.expand("<!-- market:studies -->\n", "guides/real-data.md", "x/")
+    assert len(_table_rows(expanded)) == len(spec.enum("Study"))
+    with pytest.raises(MarkerError, match="unknown market marker 'study'"):
+        site.expand("<!-- market:study -->\n", "guides/real-data.md", "x/")
+
+
+@dataclasses.dataclass(frozen=True)
+class _SettingsWithSecrets:
+    port: int = 8000
+    password: str = dataclasses.field(default="hunter2", repr=False)
+    upstream_key: str = dataclasses.field(default="k", metadata={ENV_NAME: "UPSTREAM_KEY"})
+
+
+def test_settings_table_names_own_variables_and_hides_secrets() -> None:
+    rows = {row[1]: row for row in _table_rows(settings_table(_SettingsWithSecrets()))}
+    assert rows["`port`"] == [f"`{ENV_PREFIX}PORT`", "`port`", "`8000`"]
+    assert rows["`upstream_key`"][0] == "`UPSTREAM_KEY`"
+    assert rows["`password`"][2] == HIDDEN_DEFAULT
+    assert "hunter2" not in settings_table(_SettingsWithSecrets())
+
+
+def test_server_settings_table_reads_the_coinalyze_key_from_its_own_variable() -> None:
+    rows = {row[1]: row for row in _table_rows(settings_table())}
+    assert rows["`coinalyze_api_key`"][0] == "`COINALYZE_API_KEY`"
+    assert rows["`coinalyze_api_key`"][2] == HIDDEN_DEFAULT
+    assert rows["`market`"] == [f"`{ENV_PREFIX}MARKET`", "`market`", "`synthetic`"]

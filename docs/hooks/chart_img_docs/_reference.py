@@ -302,13 +302,21 @@ class ReferenceWriter:
     def fields_table(self, schema_name: str) -> str:
         return field_table(self.text.fields(self.spec.schema(schema_name)))
 
-    def response_examples(self, name: str) -> str:
-        """The JSON examples of a `components/responses` entry, one row each."""
+    def response_examples(self, name: str, *only: str) -> str:
+        """The JSON examples of a `components/responses` entry, one row each: all, or `only`."""
         response = cast(Node, self.spec.components["responses"][name])
-        rows = [
-            [f"`{example_name}`", f"`{json.dumps(self.spec.resolve(example)['value'])}`"]
+        examples = {
+            example_name: example
             for media in cast(Mapping[str, Node], response.get("content", {})).values()
             for example_name, example in cast(Mapping[str, Node], media.get("examples", {})).items()
+        }
+        unknown = sorted(set(only) - set(examples))
+        if unknown:
+            raise ValueError(f"response {name} has no example {', '.join(unknown)}")
+        rows = [
+            [f"`{example_name}`", f"`{json.dumps(self.spec.resolve(example)['value'])}`"]
+            for example_name, example in examples.items()
+            if not only or example_name in only
         ]
         return table(["Example", "Body"], rows)
 

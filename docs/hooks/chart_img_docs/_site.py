@@ -6,7 +6,11 @@ Pages ask for generated content with HTML-comment markers on a line of their own
 - `<!-- chart: {JSON body} -->`: a chart drawn by the reference server, with its request;
 - `<!-- chart-example: NAME -->`: the same for a named example of the spec's request body;
 - `<!-- server:settings -->`, `<!-- client:errors -->`, `<!-- client:exit-codes -->`: tables
-  read from the server's settings, the client's exceptions and the CLI's exit codes.
+  read from the server's settings, the client's exceptions and the CLI's exit codes;
+- `<!-- market:studies -->`, `<!-- market:series -->`, `<!-- market:intervals -->`,
+  `<!-- market:cold-cost EXCHANGE:SYMBOL -->`: what each study of the spec reads, each raw
+  series' Coinalyze endpoint, each interval's Coinalyze interval and what each aggregate study
+  costs Coinalyze uncached, read from the server's market code.
 
 An unknown marker fails the build, so a typo never ships as an invisible comment.
 """
@@ -23,6 +27,13 @@ from typing import Any, cast
 from ._client_tables import error_classes_table, exit_codes_table
 from ._gallery import Gallery
 from ._markdown import code_block, json_block, tabs
+from ._market import (
+    coinalyze_paths,
+    cold_cost_table,
+    intervals_table,
+    series_table,
+    studies_table,
+)
 from ._openapi import Spec
 from ._reference import ReferenceWriter, image_extension
 from ._samples import SampleRequest, curl_sample, python_sample
@@ -32,7 +43,7 @@ from ._settings import settings_table
 __all__ = ["SPEC_FILE", "SWAGGER_UI_DIR", "MarkerError", "Site"]
 
 _MARKER = re.compile(
-    r"(?P<indent>^[ \t]*)?<!--\s*(?P<kind>spec|chart|chart-example|server|client):"
+    r"(?P<indent>^[ \t]*)?<!--\s*(?P<kind>spec|chart|chart-example|server|client|market):"
     r"\s*(?P<argument>.*?)\s*-->",
     re.MULTILINE,
 )
@@ -111,6 +122,8 @@ class Site:
                 text = _server_part(argument)
             elif kind == "client":
                 text = _client_part(argument)
+            elif kind == "market":
+                text = self._market_part(argument)
             else:
                 text = self._spec_part(writer, argument, url_prefix)
             # A block marker indented inside a tab or list keeps its block there.
@@ -137,13 +150,26 @@ class Site:
             "enum": lambda: writer.enum_table(parameter),
             "fields": lambda: writer.fields_table(parameter),
             "statuses": writer.statuses,
-            "response-examples": lambda: writer.response_examples(parameter),
+            "response-examples": lambda: writer.response_examples(*_words(parameter, at_least=1)),
             "swagger-ui": lambda: self._swagger_ui(url_prefix),
             "count": lambda: str(len(self.spec.enum(parameter))),
             "values": lambda: ", ".join(f"`{v}`" for v in self.spec.enum(parameter)),
         }
         if name not in parts:
             raise MarkerError(f"unknown spec marker {name!r}; known: {', '.join(sorted(parts))}")
+        return parts[name]()
+
+    def _market_part(self, argument: str) -> str:
+        name, _, parameter = argument.partition(" ")
+        studies = self.spec.enum("Study")
+        parts: dict[str, Callable[[], str]] = {
+            "studies": lambda: studies_table(studies, coinalyze_paths()),
+            "series": lambda: series_table(coinalyze_paths()),
+            "intervals": lambda: intervals_table(self.spec.enum("Interval")),
+            "cold-cost": lambda: cold_cost_table(parameter, studies, coinalyze_paths()),
+        }
+        if name not in parts:
+            raise MarkerError(f"unknown market marker {name!r}; known: {', '.join(parts)}")
         return parts[name]()
 
     def _chart(self, body: Mapping[str, Any], root: str) -> str:
@@ -186,6 +212,13 @@ def _client_part(argument: str) -> str:
     if argument not in parts:
         raise MarkerError(f"unknown client marker {argument!r}; known: {', '.join(parts)}")
     return parts[argument]()
+
+
+def _words(argument: str, at_least: int) -> list[str]:
+    words = argument.split()
+    if len(words) < at_least:
+        raise MarkerError(f"marker argument {argument!r} needs at least {at_least} word(s)")
+    return words
 
 
 def _parse_body(text: str) -> Mapping[str, Any]:
