@@ -189,19 +189,24 @@ class CoinalyzeSource:
             return {need: self._series(key, window, start, forming) for need, key in keys.items()}
 
     async def _refresh(self, keys: list[_Key], start: int, forming: int) -> None:
-        """Fetches what the cache lacks; on failure, what it has stands in if it has any."""
+        """Fetches what the cache lacks, what it has never held first.
+
+        When the upstream fails or the budget is spent, bars already held stand in for their
+        refresh; only a series with nothing held makes the chart fail.
+        """
         now = self._monotonic()
-        wanted = {key: self._cache.fetch_needed(key, start, forming, now) for key in keys}
-        batches: dict[tuple[SeriesKind, int], list[_Key]] = {}
-        for key, fetch in wanted.items():
+        batches: dict[tuple[bool, SeriesKind, int], list[_Key]] = {}
+        for key in keys:
+            fetch = self._cache.fetch_needed(key, start, forming, now)
             if fetch is not None:
-                batches.setdefault((key.kind, fetch.start), []).append(key)
-        for (kind, batch_start), batch in batches.items():
-            for group in _chunks(batch, MAX_SYMBOLS_PER_CALL):
+                held = self._cache.get(key) is not None
+                batches.setdefault((held, key.kind, fetch.start), []).append(key)
+        for held, kind, batch_start in sorted(batches, key=lambda batch: batch[0]):
+            for group in _chunks(batches[held, kind, batch_start], MAX_SYMBOLS_PER_CALL):
                 try:
                     await self._fetch_group(kind, group, batch_start, forming, keys)
                 except (MarketDataError, UpstreamBusyError) as error:
-                    if any(self._cache.get(key) is None for key in group):
+                    if not held:
                         raise
                     logger.warning("coinalyze: serving cached bars, %s", error)
 
