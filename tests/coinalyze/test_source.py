@@ -205,3 +205,23 @@ def test_only_coinalyze_series_are_served(upstream_factory: Callable[..., Upstre
     assert not source.serves(SeriesKind.TOP_TRADER_ACCOUNTS)
     assert not source.serves(SeriesKind.MARKET_CAP)
     assert source.serves(SeriesKind.LIQUIDATIONS)
+
+
+async def test_the_catalogue_is_refreshed_and_a_failed_refresh_keeps_the_last(
+    upstream_factory: Callable[..., Upstream],
+) -> None:
+    now = [NOW]
+    upstream = upstream_factory(clock=lambda: now[0])
+    loaded = await upstream.source.refresh_catalog()
+    now[0] = NOW + datetime.timedelta(hours=1)
+    upstream.fake.fail_next(500)
+    with pytest.raises(MarketDataError):
+        await upstream.source.refresh_catalog()
+    assert await upstream.source.catalog() is loaded
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(upstream.source.keep_catalog_fresh, 0.01, 0.01)
+        with anyio.fail_after(5):
+            while (await upstream.source.catalog()) is loaded:
+                await anyio.sleep(0.01)  # polls what it waits for, within a bound
+        tasks.cancel_scope.cancel()
+    assert (await upstream.source.catalog()).updated_at == "2024-08-12T15:21:16.952Z"
