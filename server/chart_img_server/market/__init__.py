@@ -25,6 +25,7 @@ from ._studies import (
 )
 from ._synthetic import (
     SyntheticSource,
+    coin_market_cap,
     generate_synthetic,
     native_series,
     synthetic_catalog,
@@ -65,6 +66,7 @@ __all__ = [
     "UpstreamBusyError",
     "Window",
     "build_from_daily",
+    "coin_market_cap",
     "derive_study",
     "generate_synthetic",
     "native_series",

@@ -132,6 +132,7 @@ class _Bars:
         edges[-1] = min(int(edges[-1]), now)
         path = np.exp(_log_price(self.asset, market.exchange, edges.astype(np.float64)))
         self.open, self.close = path[1:-1], path[2:]
+        self.closes_at = edges[2:]
         self._open_before = path[0]
         self.sigma = min(
             0.25, self.asset.annual_volatility * math.sqrt(interval.seconds / YEAR_SECONDS)
@@ -273,9 +274,17 @@ def _ratio(bars: _Bars, name: str, spread: float) -> Columns:
 
 
 def _market_cap(bars: _Bars) -> Columns:
-    """USD: a fixed supply at the market's price."""
-    supply = bars.asset.daily_volume_usd * 40.0 / bars.asset.price
-    return {"value": supply * bars.close * bars.asset.quote_usd}
+    """USD: the coin's, whichever market it is charted on, as of each bar's close."""
+    return {"value": coin_market_cap(bars.market.coin, bars.closes_at)}
+
+
+def coin_market_cap(coin: str, seconds: IntArray) -> FloatArray:
+    """A coin's market capitalisation in USD at these instants: a fixed supply at its price."""
+    asset = parse_asset(f"{coin}USD")
+    supply = asset.daily_volume_usd * 40.0 / asset.price
+    price = np.exp(_log_price(asset, "", seconds.astype(np.float64)))
+    market_cap: FloatArray = supply * price
+    return market_cap
 
 
 _GENERATORS: Mapping[SeriesKind, Callable[[_Bars], Columns]] = {
