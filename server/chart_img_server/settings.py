@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -57,6 +58,11 @@ class Settings:
     clock: Callable[[], datetime.datetime] = utc_now
     monotonic: Callable[[], float] = time.monotonic
     log_format: str = "text"
+    # The hosts served, the throttle on failed keys, CORS: see the self-hosting guide.
+    allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1", "testserver")
+    failed_auth_rate: float = 0.2
+    failed_auth_burst: int = 10
+    cors_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _require(self.port >= 0 and self.port <= 65535, "port", "be between 0 and 65535")
@@ -81,6 +87,14 @@ class Settings:
         _require(self.purge_interval > 0, "purge_interval", "be positive")
         _require(
             self.log_format in LOG_FORMATS, "log_format", f"be one of {', '.join(LOG_FORMATS)}"
+        )
+        _require(all(map(_is_host_name, self.allowed_hosts)), "allowed_hosts", "be host names")
+        _require(self.failed_auth_rate >= 0, "failed_auth_rate", "be zero (off) or positive")
+        _require(self.failed_auth_burst >= 1, "failed_auth_burst", "be at least 1")
+        _require(
+            all(map(_is_origin, self.cors_origins)),
+            "cors_origins",
+            "be * or origins such as https://docs.example (scheme, host, optional port)",
         )
 
     @classmethod
@@ -113,6 +127,10 @@ class Settings:
             storage_retention=env.get("STORAGE_RETENTION", _seconds, defaults.storage_retention),
             purge_interval=env.get("PURGE_INTERVAL", float, defaults.purge_interval),
             log_format=env.get("LOG_FORMAT", str.lower, defaults.log_format),
+            allowed_hosts=env.get("ALLOWED_HOSTS", _split_keys, defaults.allowed_hosts),
+            failed_auth_rate=env.get("FAILED_AUTH_RATE", float, defaults.failed_auth_rate),
+            failed_auth_burst=env.get("FAILED_AUTH_BURST", int, defaults.failed_auth_burst),
+            cors_origins=env.get("CORS_ORIGINS", _split_keys, defaults.cors_origins),
         )
 
 
@@ -147,3 +165,16 @@ def _base_url(raw: str) -> str:
 
 def _seconds(raw: str) -> datetime.timedelta:
     return datetime.timedelta(seconds=float(raw))
+
+
+_HOST_NAME = re.compile(r"[A-Za-z0-9._-]+|[0-9A-Fa-f:.]+")
+_ORIGIN = re.compile(r"https?://(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+
+
+def _is_host_name(name: str) -> bool:
+    """A DNS name or an IP address, without scheme, port, path or brackets."""
+    return _HOST_NAME.fullmatch(name) is not None
+
+
+def _is_origin(origin: str) -> bool:
+    return origin == "*" or _ORIGIN.fullmatch(origin) is not None
