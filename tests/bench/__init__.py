@@ -1,4 +1,5 @@
-"""`make bench`: rendering, serving, client, memory and conformance speed, each against a baseline.
+"""`make bench`: rendering, serving, clients, memory, conformance and market data, each judged
+against a baseline.
 
 Run with `python -m tests.bench` from the repository root. Every figure is a median over repeated
 runs or a ratio against a baseline measured in the same run: the machine is shared and noisy, so

@@ -10,7 +10,14 @@ from pathlib import Path
 
 from chart_img_server import Settings
 
-from . import bench_client, bench_conformance, bench_memory, bench_render, bench_server
+from . import (
+    bench_client,
+    bench_conformance,
+    bench_market,
+    bench_memory,
+    bench_render,
+    bench_server,
+)
 from ._common import FULL, SMOKE, Scale
 from ._processes import REPO_ROOT
 from ._profile import profile_render
@@ -22,6 +29,7 @@ SECTIONS: dict[str, Callable[[Scale], list[Result]]] = {
     "client": bench_client.run,
     "memory": bench_memory.run,
     "conformance": bench_conformance.run,
+    "market": bench_market.run,
 }
 REPORT_DIR = REPO_ROOT / "reports" / "bench"
 
@@ -67,6 +75,8 @@ def _notes() -> list[str]:
         "Server: one uvicorn process (uvloop, httptools), access log on, rate limit off; "
         f"render workers (threads): {Settings.from_env().workers}.",
         "Prism: `prism mock` of the same spec, `-v silent`.",
+        "Market: the Coinalyze source in process over the fake upstream (ASGI transport), "
+        "default budget, cache and refresh; the clocks are the benchmark's, the instant fixed.",
     ]
 
 
