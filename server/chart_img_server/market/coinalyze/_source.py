@@ -12,13 +12,12 @@ import datetime
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import anyio
 import httpx
-import numpy as np
 from coinalyze_api import AuthenticatedClient
 from coinalyze_api.api.coinalyze import (
     get_exchanges,
@@ -39,10 +38,11 @@ from ...settings import Settings
 from .._bar_cache import BarCache, as_arrays
 from .._budget import CallBudget
 from .._catalog import Catalog, Denomination, Margin, Market
-from .._intervals import DAY, Window
-from .._series import COLUMNS, Series, SeriesKind, build_from_daily
+from .._intervals import Window
+from .._series import Series, SeriesKind
 from .._source import MarketDataError, UpstreamBusyError
 from .._studies import Need
+from .._upstream import CachedUpstream, Rows, SeriesKey
 from ._names import DAILY, exchange_id, ticker, upstream_interval
 
 logger = logging.getLogger("chart_img_server.coinalyze")
@@ -106,15 +106,6 @@ ENDPOINT_OPERATIONS: Mapping[SeriesKind, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class _Key:
-    """One cached series: a Coinalyze symbol's series of one kind at one upstream interval."""
-
-    symbol: str
-    kind: SeriesKind
-    interval: str
-
-
 class CoinalyzeSource:
     """Real market data: Coinalyze's catalogue and history, within its call budget."""
 
@@ -135,7 +126,7 @@ class CoinalyzeSource:
         self._clock = clock
         self._monotonic = monotonic
         self._catalog: Catalog | None = None
-        self._locks: dict[_Key, anyio.Lock] = {}
+        self._bars = CachedUpstream(NAME, cache, MAX_SYMBOLS_PER_CALL, _ABSENT_IS_ZERO, monotonic)
 
     # ------------------------------------------------------------------ catalogue
 
@@ -181,42 +172,18 @@ class CoinalyzeSource:
         return kind in _ENDPOINTS
 
     async def fetch(self, needs: Sequence[Need], window: Window) -> dict[Need, Series]:
-        interval = upstream_interval(window.interval)
-        keys = {need: _Key(need.market.source_symbol, need.kind, interval) for need in needs}
-        start, forming = _span(window, interval)
-        async with self._locked(sorted(set(keys.values()), key=_key_order)):
-            await self._refresh(list(dict.fromkeys(keys.values())), start, forming)
-            return {need: self._series(key, window, start, forming) for need, key in keys.items()}
-
-    async def _refresh(self, keys: list[_Key], start: int, forming: int) -> None:
-        """Fetches what the cache lacks, what it has never held first.
-
-        When the upstream fails or the budget is spent, bars already held stand in for their
-        refresh; only a series with nothing held makes the chart fail.
-        """
-        now = self._monotonic()
-        batches: dict[tuple[bool, SeriesKind, int], list[_Key]] = {}
-        for key in keys:
-            fetch = self._cache.fetch_needed(key, start, forming, now)
-            if fetch is not None:
-                held = self._cache.get(key) is not None
-                batches.setdefault((held, key.kind, fetch.start), []).append(key)
-        for held, kind, batch_start in sorted(batches, key=lambda batch: batch[0]):
-            for group in _chunks(batches[held, kind, batch_start], MAX_SYMBOLS_PER_CALL):
-                try:
-                    await self._fetch_group(kind, group, batch_start, forming, keys)
-                except (MarketDataError, UpstreamBusyError) as error:
-                    if not held:
-                        raise
-                    logger.warning("coinalyze: serving cached bars, %s", error)
+        period = upstream_interval(window.interval)
+        seconds = _UPSTREAM_SECONDS[period]
+        keys = {n: SeriesKey(n.market.source_symbol, n.kind, period, seconds) for n in needs}
+        return await self._bars.series(keys, window, self._fetch_group)
 
     async def _fetch_group(
-        self, kind: SeriesKind, group: list[_Key], start: int, forming: int, keep: list[_Key]
-    ) -> None:
+        self, kind: SeriesKind, group: Sequence[SeriesKey], start: int
+    ) -> dict[SeriesKey, Rows]:
         endpoint = _ENDPOINTS[kind]
         arguments: dict[str, Any] = {
             "symbols": ",".join(key.symbol for key in group),
-            "interval": UpstreamInterval(group[0].interval),
+            "interval": UpstreamInterval(group[0].period),
             "from_": start,
             "to": math.floor(self._clock().timestamp()),
         }
@@ -224,41 +191,16 @@ class CoinalyzeSource:
             arguments["convert_to_usd"] = ConvertToUsd.TRUE
         histories: list[_History] = await self._call(endpoint.call, len(group), **arguments)
         answered = {history.symbol: history.history for history in histories}
-        now = self._monotonic()
-        for key in group:
-            rows = [
-                [p.t, *(getattr(p, letter) for letter in endpoint.letters)]
-                for p in answered.get(key.symbol, [])
-            ]
-            times, values = as_arrays(rows, len(endpoint.letters))
-            columns = tuple(COLUMNS[kind])
-            self._cache.store(key, columns, start, forming, times, values, now, keep)
-
-    def _series(self, key: _Key, window: Window, start: int, forming: int) -> Series:
-        """The cached bars of one key on the window's bars; NaN where there are none."""
-        entry = self._cache.get(key)
-        step = _UPSTREAM_SECONDS[key.interval]
-        grid = np.arange(start, forming + 1, step, dtype=np.int64)
-        if entry is None:
-            return Series.empty(key.kind, window.time)
-        times, values = entry.rows()
-        columns = {name: values[:, i] for i, name in enumerate(COLUMNS[key.kind])}
-        series = Series(key.kind, times, columns).aligned(grid)
-        if key.kind in _ABSENT_IS_ZERO:
-            asked = (grid >= entry.covered_from) & (grid <= forming)
-            series = Series(
-                key.kind,
-                grid,
-                {n: np.where(asked & np.isnan(v), 0.0, v) for n, v in series.columns.items()},
+        return {
+            key: as_arrays(
+                [
+                    [p.t, *(getattr(p, c) for c in endpoint.letters)]
+                    for p in answered.get(key.symbol, [])
+                ],
+                len(endpoint.letters),
             )
-        if window.interval.is_calendar:
-            known = series.between(start, forming)
-            present = np.isfinite(next(iter(known.columns.values())))
-            kept = Series(
-                key.kind, known.time[present], {n: v[present] for n, v in known.columns.items()}
-            )
-            return build_from_daily(kept, window.interval).aligned(window.time)
-        return series.aligned(window.time)
+            for key in group
+        }
 
     # ------------------------------------------------------------------ calls
 
@@ -283,40 +225,8 @@ class CoinalyzeSource:
                 return response.parsed
             raise MarketDataError(NAME, _failure(response))
 
-    @contextlib.asynccontextmanager
-    async def _locked(self, keys: list[_Key]) -> AsyncIterator[None]:
-        """One fetch at a time per key: a concurrent request for the same bars waits for it."""
-        try:
-            async with contextlib.AsyncExitStack() as stack:
-                for key in keys:
-                    await stack.enter_async_context(self._locks.setdefault(key, anyio.Lock()))
-                yield
-        finally:
-            for key in keys:
-                lock = self._locks.get(key)
-                if lock is not None and not lock.locked() and not lock.statistics().tasks_waiting:
-                    del self._locks[key]
-
     async def aclose(self) -> None:
         return None
-
-
-def _span(window: Window, interval: str) -> tuple[int, int]:
-    """The opening instants of the first and the forming upstream bar the window needs."""
-    if interval == DAILY and window.interval.is_calendar:
-        days = DAY.indices_of(np.array([window.start, window.now], dtype=np.int64))
-        opens = DAY.open_times(days)
-        return int(opens[0]), int(opens[1])
-    return window.start, window.forming_open
-
-
-def _chunks(keys: list[_Key], size: int) -> Iterator[list[_Key]]:
-    for first in range(0, len(keys), size):
-        yield keys[first : first + size]
-
-
-def _key_order(key: _Key) -> tuple[str, str, str]:
-    return key.symbol, key.kind.value, key.interval
 
 
 def _retry_after(header: str | None) -> float:

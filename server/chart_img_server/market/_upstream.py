@@ -1,0 +1,166 @@
+"""The bars of an upstream's series, each fetched once, shared by every upstream adapter.
+
+An adapter says how to ask its upstream for a group of series (`FetchGroup`); this module
+decides what to ask for: bars never held first, then forming bars older than the refresh
+period, one fetch at a time per series (a concurrent request for the same bars waits and
+reads the cache), and bars already held standing in when the upstream fails or its budget
+is spent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import anyio
+import numpy as np
+
+from ._bar_cache import BarCache
+from ._intervals import DAY, Window
+from ._noise import FloatArray, IntArray
+from ._series import COLUMNS, Series, SeriesKind, build_from_daily
+from ._source import MarketDataError, UpstreamBusyError
+from ._studies import Need
+
+logger = logging.getLogger("chart_img_server.market")
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesKey:
+    """One upstream series: a symbol's series of one kind, in bars of one upstream period."""
+
+    symbol: str
+    kind: SeriesKind
+    period: str  # the upstream's name for it: `1hour`, `4h`, `1H`
+    seconds: int
+
+
+Rows = tuple[IntArray, FloatArray]  # bar opening times, and one row of COLUMNS[kind] each
+FetchGroup = Callable[[SeriesKind, Sequence[SeriesKey], int], Awaitable[Mapping[SeriesKey, Rows]]]
+
+
+class CachedUpstream:
+    """An upstream's series through a bar cache; `max_per_call` series a fetch at most."""
+
+    def __init__(
+        self,
+        upstream: str,
+        cache: BarCache,
+        max_per_call: int,
+        absent_is_zero: frozenset[SeriesKind] = frozenset(),
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.upstream = upstream
+        self._cache = cache
+        self._max_per_call = max_per_call
+        self._absent_is_zero = absent_is_zero
+        self._monotonic = monotonic
+        self._locks: dict[SeriesKey, anyio.Lock] = {}
+
+    async def series(
+        self, keys: Mapping[Need, SeriesKey], window: Window, fetch: FetchGroup
+    ) -> dict[Need, Series]:
+        """Each need's series on the window's bars, fetching what the cache lacks."""
+        unique = sorted(set(keys.values()), key=_key_order)
+        if not unique:
+            return {}
+        start, forming = _span(window, unique[0].seconds)
+        async with self._locked(unique):
+            await self._refresh(unique, start, forming, fetch)
+            return {need: self._read(key, window, start, forming) for need, key in keys.items()}
+
+    async def _refresh(
+        self, keys: list[SeriesKey], start: int, forming: int, fetch: FetchGroup
+    ) -> None:
+        now = self._monotonic()
+        batches: dict[tuple[bool, SeriesKind, int], list[SeriesKey]] = {}
+        for key in keys:
+            needed = self._cache.fetch_needed(key, start, forming, now)
+            if needed is not None:
+                held = self._cache.get(key) is not None
+                batches.setdefault((held, key.kind, needed.start), []).append(key)
+        for held, kind, batch_start in sorted(batches, key=lambda batch: batch[0]):
+            for group in _chunks(batches[held, kind, batch_start], self._max_per_call):
+                try:
+                    answered = await fetch(kind, group, batch_start)
+                except (MarketDataError, UpstreamBusyError) as error:
+                    if not held:
+                        raise
+                    logger.warning("%s: serving cached bars, %s", self.upstream, error)
+                    continue
+                self._store(kind, group, batch_start, forming, answered, keys)
+
+    def _store(
+        self,
+        kind: SeriesKind,
+        group: Sequence[SeriesKey],
+        start: int,
+        forming: int,
+        answered: Mapping[SeriesKey, Rows],
+        keep: list[SeriesKey],
+    ) -> None:
+        columns = tuple(COLUMNS[kind])
+        now = self._monotonic()
+        empty: Rows = (np.zeros(0, dtype=np.int64), np.zeros((0, len(columns))))
+        for key in group:
+            times, values = answered.get(key, empty)
+            self._cache.store(key, columns, start, forming, times, values, now, keep)
+
+    def _read(self, key: SeriesKey, window: Window, start: int, forming: int) -> Series:
+        """The cached bars of one key on the window's bars; NaN where there are none."""
+        entry = self._cache.get(key)
+        if entry is None:
+            return Series.empty(key.kind, window.time)
+        grid = np.arange(start, forming + 1, key.seconds, dtype=np.int64)
+        times, values = entry.rows()
+        columns = {name: values[:, i] for i, name in enumerate(COLUMNS[key.kind])}
+        series = Series(key.kind, times, columns).aligned(grid)
+        if key.kind in self._absent_is_zero:
+            asked = grid >= entry.covered_from
+            zeroed = {n: np.where(asked & np.isnan(v), 0.0, v) for n, v in series.columns.items()}
+            series = Series(key.kind, grid, zeroed)
+        if window.interval.is_calendar:
+            present = np.isfinite(next(iter(series.columns.values())))
+            days = Series(
+                key.kind, grid[present], {n: v[present] for n, v in series.columns.items()}
+            )
+            return build_from_daily(days, window.interval).aligned(window.time)
+        return series.aligned(window.time)
+
+    @contextlib.asynccontextmanager
+    async def _locked(self, keys: list[SeriesKey]) -> AsyncIterator[None]:
+        """One fetch at a time per key: a concurrent request for the same bars waits for it."""
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                for key in keys:
+                    await stack.enter_async_context(self._locks.setdefault(key, anyio.Lock()))
+                yield
+        finally:
+            for key in keys:
+                lock = self._locks.get(key)
+                if lock is not None and not lock.locked() and not lock.statistics().tasks_waiting:
+                    del self._locks[key]
+
+
+def _span(window: Window, seconds: int) -> tuple[int, int]:
+    """The opening instants of the first and the forming upstream bar the window needs.
+
+    Weeks and months are read from days: the days from the first week's or month's start.
+    """
+    if window.interval.is_calendar:
+        days = DAY.indices_of(np.array([window.start, window.now], dtype=np.int64))
+        opens = DAY.open_times(days)
+        return int(opens[0]), int(opens[1])
+    return window.start, window.forming_open
+
+
+def _chunks(keys: list[SeriesKey], size: int) -> Iterator[list[SeriesKey]]:
+    for first in range(0, len(keys), size):
+        yield keys[first : first + size]
+
+
+def _key_order(key: SeriesKey) -> tuple[str, str, str]:
+    return key.symbol, key.kind.value, key.period
