@@ -24,9 +24,11 @@ from ._client import (
     API_KEY_ENV,
     BASE_URL_ENV,
     DEFAULT_TIMEOUT,
+    NOT_GIVEN,
     AsyncChartImg,
     ChartImg,
     Listing,
+    NotGiven,
 )
 from ._exceptions import (
     APIConnectionError,
@@ -55,6 +57,7 @@ __all__ = [
     "BASE_URL_ENV",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
+    "NOT_GIVEN",
     "APIConnectionError",
     "APIResponseError",
     "APIStatusError",
@@ -75,6 +78,7 @@ __all__ = [
     "Listing",
     "MarketDataUnavailableError",
     "NotFoundError",
+    "NotGiven",
     "PayloadTooLargeError",
     "ProcessTimeoutError",
     "RateLimitedError",

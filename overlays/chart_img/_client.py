@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import enum
 import os
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self, TypeVar, Unpack, cast
+from typing import Any, Final, Self, TypeVar, Unpack
 
 import httpx
-from chart_img_api import AuthenticatedClient
+from chart_img_api import Client
 from chart_img_api.api.market import list_exchange_symbols, list_exchanges
 from chart_img_api.api.snapshot import capture_advanced_chart, store_advanced_chart
 from chart_img_api.models import ExchangeList, ExchangeSymbols
@@ -29,16 +31,19 @@ from ._exceptions import (
     error_from_response,
 )
 from ._images import AsyncStoredChart, ChartImage, StoredChart
-from ._params import ChartFields, RequestLike, build_request, check_exchange_id
+from ._params import ChartFields, RequestLike, build_request, check_exchange_id, with_fields_doc
 from ._retry import RetryPolicy
 
 __all__ = [
     "API_KEY_ENV",
     "BASE_URL_ENV",
     "DEFAULT_TIMEOUT",
+    "NOT_GIVEN",
     "AsyncChartImg",
     "ChartImg",
     "Listing",
+    "NotGiven",
+    "Timeout",
 ]
 
 API_KEY_ENV = "CHART_IMG_API_KEY"
@@ -46,6 +51,20 @@ BASE_URL_ENV = "CHART_IMG_BASE_URL"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 
 T = TypeVar("T")
+
+
+class NotGiven(enum.Enum):
+    """The type of `NOT_GIVEN`: an option left out, as opposed to `None` (no timeout)."""
+
+    NOT_GIVEN = "NOT_GIVEN"
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = NotGiven.NOT_GIVEN
+Timeout = float | httpx.Timeout | None
+"""Seconds, an `httpx.Timeout`, or `None` for no timeout at all."""
 
 
 class Listing(list[str]):
@@ -63,6 +82,7 @@ class _BaseChartImg:
         api_key: str | None,
         base_url: str | None,
         fallback_base_url: str | None,
+        timeout: Timeout | NotGiven,
         max_retries: int | None,
         retry_policy: RetryPolicy | None,
         key_in_query: bool,
@@ -77,13 +97,13 @@ class _BaseChartImg:
             or os.environ.get(BASE_URL_ENV)
             or _spec.default_base_url()
         ).rstrip("/")
-        policy = retry_policy or RetryPolicy()
-        self.retry_policy = (
-            policy if max_retries is None else replace(policy, max_retries=max_retries)
-        )
-        # The key travels through `self._auth` on our own httpx client, never as the
-        # generated client's token, whose attrs repr would show it.
-        self._api = AuthenticatedClient(base_url=self.base_url, token="", prefix="")
+        self.timeout = timeout
+        self.retry_policy = _policy(retry_policy or RetryPolicy(), max_retries)
+        self._closed = False
+        self._owns_http = False
+        # Only parses responses (`_build_response`): requests go through our own httpx client
+        # with `self._auth`, never as the generated client's token, whose repr would show it.
+        self._api = Client(base_url=self.base_url)
 
     def __repr__(self) -> str:
         return (
@@ -91,10 +111,57 @@ class _BaseChartImg:
             f" max_retries={self.retry_policy.max_retries})"
         )
 
-    def _configure(self, http: httpx.Client | httpx.AsyncClient, hook: Callable[..., Any]) -> None:
-        http.base_url = httpx.URL(self.base_url)
-        http.auth = self._auth
-        http.event_hooks["response"].append(hook)
+    @property
+    def is_closed(self) -> bool:
+        """Whether `close()` was called, or the httpx client it uses was closed."""
+        return self._closed or self._http_closed()
+
+    def _http_closed(self) -> bool:
+        raise NotImplementedError
+
+    def with_options(
+        self,
+        *,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
+        retry_policy: RetryPolicy | None = None,
+    ) -> Self:
+        """A copy with other options, sharing this client's connections (cheap; never closes
+        them: close the client it came from).
+
+        `client.with_options(timeout=5, max_retries=0).chart(...)`; options left out are kept.
+        """
+        self._check_open()
+        clone = copy.copy(self)
+        clone._owns_http = False
+        if not isinstance(timeout, NotGiven):
+            clone.timeout = timeout
+        clone.retry_policy = _policy(retry_policy or self.retry_policy, max_retries)
+        return clone
+
+    def _check_open(self) -> None:
+        if self.is_closed:
+            raise ChartImgError(
+                f"This {type(self).__name__} is closed: create a new one (or use it in a"
+                " `with` block and call it inside)"
+            )
+
+    def _prepare(
+        self, kwargs: Mapping[str, Any], timeout: Timeout | NotGiven, *, authenticated: bool
+    ) -> dict[str, Any]:
+        self._check_open()
+        url = str(kwargs["url"])
+        chosen = self.timeout if isinstance(timeout, NotGiven) else timeout
+        return {
+            **kwargs,
+            "url": url if "://" in url else self.base_url + url,
+            "auth": self._auth if authenticated else None,
+            # NOT_GIVEN: the httpx client's own timeout (ours: DEFAULT_TIMEOUT).
+            "timeout": httpx.USE_CLIENT_DEFAULT if isinstance(chosen, NotGiven) else chosen,
+        }
+
+    def _retry_policy(self, max_retries: int | None) -> RetryPolicy:
+        return _policy(self.retry_policy, max_retries)
 
 
 class ChartImg(_BaseChartImg):
@@ -103,14 +170,19 @@ class ChartImg(_BaseChartImg):
     Parameters:
         api_key: the API key; default: the `CHART_IMG_API_KEY` environment variable.
         base_url: the server; default: `CHART_IMG_BASE_URL`, else the spec's first server.
-        timeout: seconds, or an `httpx.Timeout`, for clients this one creates.
-        max_retries: retries of 429, 5xx and connection errors; 0 disables them.
+        timeout: seconds, an `httpx.Timeout`, or `None` for none; default: `DEFAULT_TIMEOUT`
+            for the httpx client this one creates, the own timeout of an `http_client`.
+        max_retries: retries of 429, 5xx and connection errors; 0 disables them. `store()`
+            is retried only when nothing can have been stored (see `RetryPolicy`).
         retry_policy: backoff settings (see `RetryPolicy`); `max_retries` overrides its own.
         key_in_query: send the key as the `key` query parameter on GET requests.
-        http_client: an `httpx.Client` to use; its base URL, auth and a response hook are
-            set, and it is left open on close.
+        http_client: an `httpx.Client` to use. It is not changed (the base URL, key and
+            timeout go with each request) and it is left open on close.
         transport: an httpx transport for the client this one creates (e.g. `MockTransport`).
         sleep: how retries wait (tests pass a recorder).
+
+    Every method also takes `timeout=` and `max_retries=` for that call alone;
+    `with_options(...)` makes a copy with other defaults. A closed client refuses requests.
     """
 
     def __init__(
@@ -118,7 +190,7 @@ class ChartImg(_BaseChartImg):
         *,
         api_key: str | None = None,
         base_url: str | None = None,
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | None = None,
         retry_policy: RetryPolicy | None = None,
         key_in_query: bool = False,
@@ -132,17 +204,20 @@ class ChartImg(_BaseChartImg):
             api_key=api_key,
             base_url=base_url,
             fallback_base_url=str(http_client.base_url) or None if http_client else None,
+            timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
             key_in_query=key_in_query,
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(timeout=timeout, transport=transport)
-        self._configure(self._http, _raise_for_status)
-        self._api.set_httpx_client(self._http)
-        self._retrying = self.retry_policy.retrying(sleep)
+        self._http = http_client or httpx.Client(
+            timeout=DEFAULT_TIMEOUT if isinstance(timeout, NotGiven) else timeout,
+            transport=transport,
+        )
+        self._sleep = sleep
 
     def __enter__(self) -> Self:
+        self._check_open()
         return self
 
     def __exit__(
@@ -154,46 +229,107 @@ class ChartImg(_BaseChartImg):
         self.close()
 
     def close(self) -> None:
-        """Close the HTTP client if this client created it."""
+        """Refuse further requests; close the HTTP client if this client created it."""
+        self._closed = True
         if self._owns_http:
             self._http.close()
 
-    def exchanges(self) -> Listing:
-        """The exchange IDs, upper case."""
-        response = self._send(lambda: list_exchanges.sync_detailed(client=self._api))
-        return _listing(response, ExchangeList)
+    def _http_closed(self) -> bool:
+        return self._http.is_closed
 
-    def symbols(self, exchange: str) -> Listing:
+    def exchanges(
+        self, *, timeout: Timeout | NotGiven = NOT_GIVEN, max_retries: int | None = None
+    ) -> Listing:
+        """The exchange IDs, upper case."""
+        response = self._send(list_exchanges._get_kwargs(), timeout, max_retries)
+        return _listing(self._parse(list_exchanges._build_response, response), ExchangeList)
+
+    def symbols(
+        self,
+        exchange: str,
+        *,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
+    ) -> Listing:
         """The symbols of `exchange` (any case)."""
         exchange = check_exchange_id(exchange)
-        response = self._send(
-            lambda: list_exchange_symbols.sync_detailed(exchange, client=self._api)
+        kwargs = list_exchange_symbols._get_kwargs(exchange)
+        response = self._send(kwargs, timeout, max_retries)
+        return _listing(
+            self._parse(list_exchange_symbols._build_response, response), ExchangeSymbols
         )
-        return _listing(response, ExchangeSymbols)
 
-    def chart(self, request: RequestLike = None, **fields: Unpack[ChartFields]) -> ChartImage:
-        """Capture a chart: `request` (model or mapping) and/or keyword fields."""
-        body = build_request(request, **fields)
-        response = self._send(
-            lambda: capture_advanced_chart.sync_detailed(client=self._api, body=body)
-        )
-        return _image(response)
+    @with_fields_doc
+    def chart(
+        self,
+        request: RequestLike = None,
+        *,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
+        **fields: Unpack[ChartFields],
+    ) -> ChartImage:
+        """Capture a chart: `request` (model or mapping) and/or keyword fields.
 
-    def store(self, request: RequestLike = None, **fields: Unpack[ChartFields]) -> StoredChart:
-        """Capture a chart to public storage; `download()` on the result fetches it."""
+        Drawing has no side effect, so every failure that may pass is retried.
+        `timeout` and `max_retries` apply to this call alone.
+        """
         body = build_request(request, **fields)
-        response = self._send(
-            lambda: store_advanced_chart.sync_detailed(client=self._api, body=body)
-        )
-        return StoredChart(_expect(response, StoredChartModel), fetch=self._fetch)
+        kwargs = capture_advanced_chart._get_kwargs(body=body)
+        response = self._send(kwargs, timeout, max_retries)
+        return _image(self._parse(capture_advanced_chart._build_response, response))
+
+    @with_fields_doc
+    def store(
+        self,
+        request: RequestLike = None,
+        *,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
+        **fields: Unpack[ChartFields],
+    ) -> StoredChart:
+        """Capture a chart to public storage; `download()` on the result fetches it.
+
+        Storing creates something, so it is retried only when nothing can have been stored
+        (a connection never made, 429, 503): never after a read timeout, a dropped
+        connection, 500, 502 or 504, which are raised for the caller to judge.
+        `timeout` and `max_retries` apply to this call alone.
+        """
+        body = build_request(request, **fields)
+        kwargs = store_advanced_chart._get_kwargs(body=body)
+        response = self._send(kwargs, timeout, max_retries, idempotent=False)
+        parsed = self._parse(store_advanced_chart._build_response, response)
+        return StoredChart(_expect(parsed, StoredChartModel), fetch=self._fetch)
 
     def _fetch(self, url: str) -> tuple[bytes, str | None]:
         # Storage URLs are public and may be on another host: never send them the key.
-        response = self._send(lambda: self._http.get(url, auth=None))
+        response = self._send({"method": "get", "url": url}, NOT_GIVEN, None, authenticated=False)
         return response.content, response.headers.get("content-type")
 
-    def _send(self, operation: Callable[[], T]) -> T:
-        return cast(T, self._retrying.copy()(_transport_errors_mapped, operation))
+    def _send(
+        self,
+        kwargs: Mapping[str, Any],
+        timeout: Timeout | NotGiven,
+        max_retries: int | None,
+        *,
+        idempotent: bool = True,
+        authenticated: bool = True,
+    ) -> httpx.Response:
+        arguments = self._prepare(kwargs, timeout, authenticated=authenticated)
+        retrying = self._retry_policy(max_retries).retrying(self._sleep, idempotent=idempotent)
+        return retrying(self._send_once, arguments)
+
+    def _send_once(self, arguments: dict[str, Any]) -> httpx.Response:
+        self._check_open()
+        try:
+            response = self._http.request(**arguments)
+        except httpx.TransportError as exc:
+            raise _connection_error(exc) from None
+        if response.is_error:
+            raise error_from_response(response)
+        return response
+
+    def _parse(self, build: Callable[..., Response[Any]], response: httpx.Response) -> Any:
+        return _parsed(lambda: build(client=self._api, response=response))
 
 
 class AsyncChartImg(_BaseChartImg):
@@ -202,14 +338,19 @@ class AsyncChartImg(_BaseChartImg):
     Parameters:
         api_key: the API key; default: the `CHART_IMG_API_KEY` environment variable.
         base_url: the server; default: `CHART_IMG_BASE_URL`, else the spec's first server.
-        timeout: seconds, or an `httpx.Timeout`, for clients this one creates.
-        max_retries: retries of 429, 5xx and connection errors; 0 disables them.
+        timeout: seconds, an `httpx.Timeout`, or `None` for none; default: `DEFAULT_TIMEOUT`
+            for the httpx client this one creates, the own timeout of an `http_client`.
+        max_retries: retries of 429, 5xx and connection errors; 0 disables them. `store()`
+            is retried only when nothing can have been stored (see `RetryPolicy`).
         retry_policy: backoff settings (see `RetryPolicy`); `max_retries` overrides its own.
         key_in_query: send the key as the `key` query parameter on GET requests.
-        http_client: an `httpx.AsyncClient` to use; its base URL, auth and a response hook
-            are set, and it is left open on close.
+        http_client: an `httpx.AsyncClient` to use. It is not changed (the base URL, key and
+            timeout go with each request) and it is left open on close.
         transport: an httpx async transport (e.g. `ASGITransport`, `MockTransport`).
         sleep: how retries wait (tests pass a recorder).
+
+    Every method also takes `timeout=` and `max_retries=` for that call alone;
+    `with_options(...)` makes a copy with other defaults. A closed client refuses requests.
     """
 
     def __init__(
@@ -217,7 +358,7 @@ class AsyncChartImg(_BaseChartImg):
         *,
         api_key: str | None = None,
         base_url: str | None = None,
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | None = None,
         retry_policy: RetryPolicy | None = None,
         key_in_query: bool = False,
@@ -231,17 +372,20 @@ class AsyncChartImg(_BaseChartImg):
             api_key=api_key,
             base_url=base_url,
             fallback_base_url=str(http_client.base_url) or None if http_client else None,
+            timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
             key_in_query=key_in_query,
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(timeout=timeout, transport=transport)
-        self._configure(self._http, _araise_for_status)
-        self._api.set_async_httpx_client(self._http)
-        self._retrying = self.retry_policy.async_retrying(sleep)
+        self._http = http_client or httpx.AsyncClient(
+            timeout=DEFAULT_TIMEOUT if isinstance(timeout, NotGiven) else timeout,
+            transport=transport,
+        )
+        self._sleep = sleep
 
     async def __aenter__(self) -> Self:
+        self._check_open()
         return self
 
     async def __aexit__(
@@ -253,85 +397,142 @@ class AsyncChartImg(_BaseChartImg):
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the HTTP client if this client created it."""
+        """Refuse further requests; close the HTTP client if this client created it."""
+        self._closed = True
         if self._owns_http:
             await self._http.aclose()
 
-    async def exchanges(self) -> Listing:
-        """The exchange IDs, upper case."""
-        response = await self._send(lambda: list_exchanges.asyncio_detailed(client=self._api))
-        return _listing(response, ExchangeList)
+    def _http_closed(self) -> bool:
+        return self._http.is_closed
 
-    async def symbols(self, exchange: str) -> Listing:
+    async def exchanges(
+        self, *, timeout: Timeout | NotGiven = NOT_GIVEN, max_retries: int | None = None
+    ) -> Listing:
+        """The exchange IDs, upper case."""
+        response = await self._send(list_exchanges._get_kwargs(), timeout, max_retries)
+        return _listing(self._parse(list_exchanges._build_response, response), ExchangeList)
+
+    async def symbols(
+        self,
+        exchange: str,
+        *,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
+    ) -> Listing:
         """The symbols of `exchange` (any case)."""
         exchange = check_exchange_id(exchange)
-        response = await self._send(
-            lambda: list_exchange_symbols.asyncio_detailed(exchange, client=self._api)
+        kwargs = list_exchange_symbols._get_kwargs(exchange)
+        response = await self._send(kwargs, timeout, max_retries)
+        return _listing(
+            self._parse(list_exchange_symbols._build_response, response), ExchangeSymbols
         )
-        return _listing(response, ExchangeSymbols)
 
-    async def chart(self, request: RequestLike = None, **fields: Unpack[ChartFields]) -> ChartImage:
-        """Capture a chart: `request` (model or mapping) and/or keyword fields."""
+    @with_fields_doc
+    async def chart(
+        self,
+        request: RequestLike = None,
+        *,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
+        **fields: Unpack[ChartFields],
+    ) -> ChartImage:
+        """Capture a chart: `request` (model or mapping) and/or keyword fields.
+
+        Drawing has no side effect, so every failure that may pass is retried.
+        `timeout` and `max_retries` apply to this call alone.
+        """
         body = build_request(request, **fields)
-        response = await self._send(
-            lambda: capture_advanced_chart.asyncio_detailed(client=self._api, body=body)
-        )
-        return _image(response)
+        kwargs = capture_advanced_chart._get_kwargs(body=body)
+        response = await self._send(kwargs, timeout, max_retries)
+        return _image(self._parse(capture_advanced_chart._build_response, response))
 
+    @with_fields_doc
     async def store(
-        self, request: RequestLike = None, **fields: Unpack[ChartFields]
+        self,
+        request: RequestLike = None,
+        *,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
+        **fields: Unpack[ChartFields],
     ) -> AsyncStoredChart:
-        """Capture a chart to public storage; `await download()` on the result fetches it."""
+        """Capture a chart to public storage; `await download()` on the result fetches it.
+
+        Storing creates something, so it is retried only when nothing can have been stored
+        (a connection never made, 429, 503): never after a read timeout, a dropped
+        connection, 500, 502 or 504, which are raised for the caller to judge.
+        `timeout` and `max_retries` apply to this call alone.
+        """
         body = build_request(request, **fields)
-        response = await self._send(
-            lambda: store_advanced_chart.asyncio_detailed(client=self._api, body=body)
-        )
-        return AsyncStoredChart(_expect(response, StoredChartModel), fetch=self._fetch)
+        kwargs = store_advanced_chart._get_kwargs(body=body)
+        response = await self._send(kwargs, timeout, max_retries, idempotent=False)
+        parsed = self._parse(store_advanced_chart._build_response, response)
+        return AsyncStoredChart(_expect(parsed, StoredChartModel), fetch=self._fetch)
 
     async def _fetch(self, url: str) -> tuple[bytes, str | None]:
-        response = await self._send(lambda: self._http.get(url, auth=None))
+        # Storage URLs are public and may be on another host: never send them the key.
+        response = await self._send(
+            {"method": "get", "url": url}, NOT_GIVEN, None, authenticated=False
+        )
         return response.content, response.headers.get("content-type")
 
-    async def _send(self, operation: Callable[[], Awaitable[T]]) -> T:
-        return cast(T, await self._retrying.copy()(_atransport_errors_mapped, operation))
+    async def _send(
+        self,
+        kwargs: Mapping[str, Any],
+        timeout: Timeout | NotGiven,
+        max_retries: int | None,
+        *,
+        idempotent: bool = True,
+        authenticated: bool = True,
+    ) -> httpx.Response:
+        arguments = self._prepare(kwargs, timeout, authenticated=authenticated)
+        policy = self._retry_policy(max_retries)
+        retrying = policy.async_retrying(self._sleep, idempotent=idempotent)
+        response: httpx.Response = await retrying(self._send_once, arguments)
+        return response
+
+    async def _send_once(self, arguments: dict[str, Any]) -> httpx.Response:
+        self._check_open()
+        try:
+            response = await self._http.request(**arguments)
+        except httpx.TransportError as exc:
+            raise _connection_error(exc) from None
+        if response.is_error:
+            raise error_from_response(response)
+        return response
+
+    def _parse(self, build: Callable[..., Response[Any]], response: httpx.Response) -> Any:
+        return _parsed(lambda: build(client=self._api, response=response))
 
 
-def _raise_for_status(response: httpx.Response) -> None:
-    if response.is_error:
-        response.read()
-        raise error_from_response(response)
+def _policy(policy: RetryPolicy, max_retries: int | None) -> RetryPolicy:
+    return policy if max_retries is None else replace(policy, max_retries=max_retries)
 
 
-async def _araise_for_status(response: httpx.Response) -> None:
-    if response.is_error:
-        await response.aread()
-        raise error_from_response(response)
-
-
-def _transport_errors_mapped(operation: Callable[[], T]) -> T:
+def _parsed(parse: Callable[[], Response[Any]]) -> Response[Any]:
     try:
-        return operation()
-    except httpx.TransportError as exc:
-        raise _connection_error(exc) from None
+        return parse()
     except (ValueError, KeyError, TypeError) as exc:
         raise APIResponseError(f"the response does not match the spec: {exc!r}") from exc
 
 
-async def _atransport_errors_mapped(operation: Callable[[], Awaitable[T]]) -> T:
-    try:
-        return await operation()
-    except httpx.TransportError as exc:
-        raise _connection_error(exc) from None
-    except (ValueError, KeyError, TypeError) as exc:
-        raise APIResponseError(f"the response does not match the spec: {exc!r}") from exc
+# Transport errors raised before a byte of the request left: the server never saw it.
+_NEVER_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+)
 
 
 def _connection_error(exc: httpx.TransportError) -> APIConnectionError:
     # `from None`: the httpx error's request may carry the key in its URL.
     detail = redact(str(exc) or type(exc).__name__)
+    sent = not isinstance(exc, _NEVER_SENT)
     if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"The request timed out ({type(exc).__name__}: {detail})")
-    return APIConnectionError(f"Could not reach the server: {detail}")
+        return APITimeoutError(
+            f"The request timed out ({type(exc).__name__}: {detail})", request_sent=sent
+        )
+    return APIConnectionError(f"Could not reach the server: {detail}", request_sent=sent)
 
 
 def _expect(response: Response[Any], kind: type[T]) -> T:

@@ -68,7 +68,17 @@ class RequestValidationError(ChartImgError, ValueError):
 
 
 class APIConnectionError(ChartImgError):
-    """The request never got an HTTP answer."""
+    """The request never got an HTTP answer.
+
+    Attributes:
+        request_sent: False when the request certainly never reached the server (the
+            connection could not be made, or no pooled connection was free), so that even a
+            request that creates something can be sent again.
+    """
+
+    def __init__(self, message: str, *, request_sent: bool = True) -> None:
+        self.request_sent = request_sent
+        super().__init__(message)
 
 
 class APITimeoutError(APIConnectionError):
@@ -100,7 +110,7 @@ class APIStatusError(ChartImgError):
         self.status_code = response.status_code
         self.body = body
         self.message = message
-        super().__init__(f"{response.status_code} {response.reason_phrase}: {message}")
+        super().__init__(_summary(response, message))
 
 
 class BadRequestError(APIStatusError):
@@ -179,6 +189,15 @@ def error_from_response(response: httpx.Response) -> APIStatusError:
     if cls is None:
         cls = ServerError if response.status_code >= 500 else APIStatusError
     return cls(response, body, message)
+
+
+def _summary(response: httpx.Response, message: str) -> str:
+    """`429 Too Many Requests: slow down`, and `429 Too Many Requests` alone when the message
+    only repeats the reason phrase."""
+    status = f"{response.status_code} {response.reason_phrase}".rstrip()
+    if message.strip().rstrip(".").casefold() in {"", response.reason_phrase.casefold()}:
+        return status
+    return f"{status}: {message}"
 
 
 def describe(error: FieldError) -> str:

@@ -8,11 +8,14 @@ are sent; the server applies the spec's defaults to the rest.
 
 from __future__ import annotations
 
+import inspect
 import re
-from collections.abc import Mapping, Sequence
+import textwrap
+import types
+from collections.abc import Callable, Mapping, Sequence
 from enum import Enum, IntEnum
 from functools import cache
-from typing import Any, TypedDict, Unpack
+from typing import Any, TypedDict, TypeVar, Unpack, get_args, get_origin, get_type_hints
 
 import attrs
 import chart_img_api.models as models
@@ -40,11 +43,19 @@ __all__ = [
     "check_exchange_id",
     "enum_of",
     "field_names",
+    "fields_doc",
+    "with_fields_doc",
 ]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class ChartFields(TypedDict, total=False):
-    """The chart fields as keyword arguments (snake_case names of the request's fields)."""
+    """The chart fields as keyword arguments (snake_case names of the request's fields).
+
+    Each field's meaning, default and allowed values are read from the spec: see
+    `fields_doc()`, appended to this docstring and to those of `chart()` and `store()`.
+    """
 
     symbol: str
     interval: Interval | str
@@ -83,6 +94,70 @@ def build_request(
     return AdvancedChartRequest(
         **{attributes[name]: checked.get(name, UNSET) for name in properties}
     )
+
+
+def fields_doc() -> str:
+    """Every chart field with its type, meaning, default and allowed values, from the spec."""
+    hints = get_type_hints(ChartFields)
+    properties = _spec.request_properties()
+    lines = [
+        "Chart fields (keyword arguments, all optional; the server applies the default of",
+        "each field left out):",
+        "",
+    ]
+    for keyword, name in field_names().items():
+        schema = properties[name]
+        parts = [" ".join(str(schema.get("description", "")).split())]
+        parts.append(
+            f"Default: {_literal(schema['default'])}." if "default" in schema else "No default."
+        )
+        parts.append(_allowed(schema))
+        text = " ".join(part for part in parts if part)
+        lines.append(f"    {keyword} ({_type_name(hints[keyword])}):")
+        lines += textwrap.wrap(
+            text, 92, initial_indent=" " * 8, subsequent_indent=" " * 8, break_on_hyphens=False
+        )
+    return "\n".join(lines) + "\n"
+
+
+def with_fields_doc(method: F) -> F:
+    """Appends `fields_doc()` to a method's docstring."""
+    method.__doc__ = f"{inspect.cleandoc(method.__doc__ or '')}\n\n{fields_doc()}"
+    return method
+
+
+def _allowed(schema: Mapping[str, Any]) -> str:
+    enum = enum_of(schema)
+    if enum is not None:
+        return f"One of: {', '.join(allowed_values(enum))}."
+    if schema.get("type") == "array":
+        items = enum_of(schema["items"])
+        most = schema.get("maxItems")
+        each = " each at most once," if schema.get("uniqueItems") else ""
+        values = f" of: {', '.join(allowed_values(items))}" if items is not None else ""
+        return f"At most {most} items,{each}{values}.".replace(",.", ".")
+    words = []
+    if "minimum" in schema or "maximum" in schema:
+        words.append(f"From {schema.get('minimum')} to {schema.get('maximum')}.")
+    if "maxLength" in schema:
+        words.append(f"At most {schema['maxLength']} characters.")
+    if "pattern" in schema:
+        words.append(f"Matches {schema['pattern']}.")
+    return " ".join(words)
+
+
+def _literal(value: Any) -> str:
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
+def _type_name(hint: Any) -> str:
+    if isinstance(hint, types.UnionType):
+        return " | ".join(_type_name(part) for part in get_args(hint))
+    origin = get_origin(hint)
+    if origin is not None:
+        arguments = ", ".join(_type_name(argument) for argument in get_args(hint))
+        return f"{getattr(origin, '__name__', str(origin))}[{arguments}]"
+    return getattr(hint, "__name__", str(hint))
 
 
 def field_names() -> dict[str, str]:
@@ -242,3 +317,6 @@ def check_exchange_id(exchange: str) -> str:
     if errors:
         raise RequestValidationError(errors)
     return exchange
+
+
+ChartFields.__doc__ = f"{(ChartFields.__doc__ or '').rstrip()}\n\n{fields_doc()}"

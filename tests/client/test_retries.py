@@ -133,6 +133,6 @@ async def test_async_retries_exhausted(fake_api: FakeApi, sleeps: SleepRecorder)
     fake_api.queue += [json_response(504, {"message": "Process Timeout"})] * 2
     async with async_client(fake_api, sleeps, max_retries=1) as client:
         with pytest.raises(ProcessTimeoutError):
-            await client.store()
+            await client.chart()
     assert len(sleeps.delays) == 1
     assert len(fake_api.requests) == 2
