@@ -36,6 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         host=settings.host,
         port=settings.port,
         access_log=False,
+        server_header=False,
         log_config=None,
         timeout_graceful_shutdown=int(settings.render_timeout + _SHUTDOWN_GRACE_SECONDS),
     )

@@ -41,7 +41,9 @@ def running_server(
     state: ServerState = app.state.server
     with _listening_socket() as sock:
         port = sock.getsockname()[1]
-        config = uvicorn.Config(app, lifespan="on", log_config=None, access_log=False)
+        config = uvicorn.Config(
+            app, lifespan="on", log_config=None, access_log=False, server_header=False
+        )
         server = uvicorn.Server(config)
         settled = threading.Event()
         thread = threading.Thread(
