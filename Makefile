@@ -72,9 +72,27 @@ test: setup lint browser wrk ## Lint, then run the whole test suite
 serve: $(VENV_STAMP) ## Run the reference server on $(HOST):$(PORT)
 	$(PY) -m chart_img_server --host $(HOST) --port $(PORT)
 
+# The demo needs only the package and its `server` extra (not the dev tools `make test` adds).
+DEMO_STAMP := $(VENV)/.installed-server
+
+$(DEMO_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[server]'
+	touch $@
+
 .PHONY: demo
-demo: $(VENV_STAMP) ## Start the reference server and capture the doc's example charts into out/
+demo: $(DEMO_STAMP) ## Start the reference server and capture the doc's example charts into out/
 	$(BIN)/chart-img demo --out-dir out
+
+# The wheel and sdist, checked as PyPI would check them: `pip install dist/*.whl` (see README).
+DIST_DIR ?= dist
+
+.PHONY: dist
+dist: $(VENV_STAMP) ## Build the wheel and sdist into dist/ (DIST_DIR=) and check them with twine
+	rm -rf $(DIST_DIR)
+	$(PY) -m build --outdir $(DIST_DIR) .
+	twine check --strict $(DIST_DIR)/*
 
 # The docs site. swagger-ui-dist depends on scarf, whose install script would report usage.
 export SCARF_ANALYTICS := false

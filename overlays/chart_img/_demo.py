@@ -7,9 +7,13 @@ ETag) into a directory, prints a summary, and stops the server.
 
 from __future__ import annotations
 
+import os
 import secrets
+import shutil
+import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +25,14 @@ from ._client import ChartImg
 from ._images import ChartImage
 from ._spec import request_example
 
-__all__ = ["CHART_EXAMPLES", "STORED_EXAMPLE", "DemoCapture", "DemoSettingsError", "run_demo"]
+__all__ = [
+    "CHART_EXAMPLES",
+    "STORED_EXAMPLE",
+    "DemoCapture",
+    "DemoSettingsError",
+    "how_to_run",
+    "run_demo",
+]
 
 CHART_EXAMPLES = ("openInterest", "longShortRatio", "liquidations")
 STORED_EXAMPLE = "newYorkLiquidations"
@@ -62,7 +73,41 @@ def run_demo(out_dir: Path, console: Console, market: str = "synthetic") -> list
     console.print(_table(captures))
     total = sum(capture.seconds for capture in captures)
     console.print(f"{len(captures)} charts in {out_dir}/, {total * 1000:.0f} ms of requests")
+    console.print(how_to_run(), highlight=False, markup=False)
     return captures
+
+
+def how_to_run(executable: str = sys.executable, environ: Mapping[str, str] | None = None) -> str:
+    """How to run `chart-img` next: by name when the reader's shell finds it, else how.
+
+    Under `make` (`MAKELEVEL`), PATH is the Makefile's own, with `.venv/bin` first: the
+    reader's shell does not have it, so the venv is named.
+    """
+    environ = os.environ if environ is None else environ
+    scripts = Path(executable).parent
+    command = scripts / "chart-img"
+    found = shutil.which("chart-img", path=environ.get("PATH", ""))
+    if (
+        found is not None
+        and Path(found).resolve() == command.resolve()
+        and "MAKELEVEL" not in environ
+    ):
+        return (
+            "Next: `chart-img serve` runs the reference server (it prints its key);"
+            " `chart-img --help` lists every command."
+        )
+    return (
+        f"chart-img is in {_shown(scripts)}/, which your shell's PATH lacks: run"
+        f" `{_shown(command)} --help`, or first `source {_shown(scripts / 'activate')}`"
+        " and then `chart-img serve`, `chart-img --help`."
+    )
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 class DemoSettingsError(ValueError):

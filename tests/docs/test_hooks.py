@@ -94,8 +94,26 @@ def test_samples_use_snake_case_keywords_and_the_image_extension(spec: Spec) -> 
     assert 'client.chart(format="jpeg", watermark_size=64)' in python
     assert 'image.save("chart.jpg")' in python
     curl = curl_sample(request)
-    assert curl.startswith("curl -X POST http://127.0.0.1:8000/v3/coinalyze/advanced-chart")
+    assert curl.startswith(
+        'curl --fail -sS -X POST "${CHART_IMG_BASE_URL:-http://127.0.0.1:8000}'
+        '/v3/coinalyze/advanced-chart"'
+    )
     assert "-o chart.jpg" in curl
+
+
+def test_curl_samples_fail_on_errors_and_read_the_base_url(spec: Spec) -> None:
+    listing = next(op for op in spec.operations() if op.operation_id == "listExchanges")
+    curl = curl_sample(SampleRequest(listing, "http://127.0.0.1:8000/", {}, None, None))
+    # A JSON answer: an error status exits non-zero and still shows the API's message.
+    assert curl.startswith(
+        'curl --fail-with-body -sS "${CHART_IMG_BASE_URL:-http://127.0.0.1:8000}'
+        '/v3/coinalyze/exchange/list"'
+    )
+    chart = next(op for op in spec.operations() if op.operation_id == "captureAdvancedChart")
+    image = curl_sample(SampleRequest(chart, "http://127.0.0.1:8000", {}, {}, "png"))
+    # An image: `--fail` writes nothing on an error, so chart.png is never JSON.
+    assert image.split()[:2] == ["curl", "--fail"]
+    assert "--fail-with-body" not in image
 
 
 def test_missing_swagger_ui_is_a_clear_error(spec: Spec, tmp_path: Path) -> None:

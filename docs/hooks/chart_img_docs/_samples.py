@@ -11,10 +11,11 @@ from typing import Any
 
 from ._openapi import Operation
 
-__all__ = ["API_KEY_ENV", "SampleRequest", "curl_sample", "python_sample"]
+__all__ = ["API_KEY_ENV", "BASE_URL_ENV", "SampleRequest", "curl_sample", "python_sample"]
 
-# The environment variable the `chart_img` client reads its key from.
+# The environment variables the `chart_img` client reads its key and server from.
 API_KEY_ENV = "CHART_IMG_API_KEY"
+BASE_URL_ENV = "CHART_IMG_BASE_URL"
 
 # How each operation is spelt with the `chart_img` client: method name and argument style.
 _CLIENT_METHODS = {
@@ -36,16 +37,27 @@ class SampleRequest:
     image_extension: str | None
 
     @property
-    def url(self) -> str:
+    def url_path(self) -> str:
         path = self.operation.path
         for name, value in self.path_values.items():
             path = path.replace("{" + name + "}", value)
-        return self.base_url.rstrip("/") + path
+        return path
+
+    @property
+    def url(self) -> str:
+        return self.base_url.rstrip("/") + self.url_path
 
 
 def curl_sample(request: SampleRequest) -> str:
+    """The call with curl, against `$CHART_IMG_BASE_URL` (default: the sample's server).
+
+    Errors exit non-zero: a JSON answer is printed with its error (`--fail-with-body`); an
+    image is saved only on success (`--fail`), so a wrong key never leaves JSON in chart.png.
+    """
     method = request.operation.method.upper()
-    lines = [f"curl -X {method} {request.url}" if method != "GET" else f"curl {request.url}"]
+    fail = "--fail" if request.image_extension else "--fail-with-body"
+    url = f'"${{{BASE_URL_ENV}:-{request.base_url.rstrip("/")}}}{request.url_path}"'
+    lines = [f"curl {fail} -sS" + (f" -X {method}" if method != "GET" else "") + f" {url}"]
     lines.append(f'-H "x-api-key: ${API_KEY_ENV}"')
     if request.body is not None:
         lines.append('-H "content-type: application/json"')
