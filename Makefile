@@ -14,7 +14,12 @@ VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 GEN_OUT ?= generated/chart_img_api
 COINALYZE_GEN_OUT ?= generated/coinalyze_api
-SPECS := openapi.yaml upstream/coinalyze.yaml
+BINANCE_FUTURES_GEN_OUT ?= generated/binance_futures_api
+BINANCE_COIN_FUTURES_GEN_OUT ?= generated/binance_coin_futures_api
+OKX_GEN_OUT ?= generated/okx_api
+COINGECKO_GEN_OUT ?= generated/coingecko_api
+SPECS := openapi.yaml upstream/coinalyze.yaml upstream/binance-futures.yaml \
+	upstream/binance-coin-futures.yaml upstream/okx.yaml upstream/coingecko.yaml
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -45,8 +50,10 @@ define generate-client
 	cp $(1) $(3)/openapi.yaml
 endef
 
-.PHONY: generate-chart-img-api generate-coinalyze-api
-generate: generate-chart-img-api generate-coinalyze-api ## Regenerate the typed clients in generated/ from openapi.yaml and upstream/
+.PHONY: generate-chart-img-api generate-coinalyze-api generate-binance-futures-api \
+	generate-binance-coin-futures-api generate-okx-api generate-coingecko-api
+generate: generate-chart-img-api generate-coinalyze-api generate-binance-futures-api \
+	generate-binance-coin-futures-api generate-okx-api generate-coingecko-api ## Regenerate the typed clients in generated/ from openapi.yaml and upstream/
 
 generate-chart-img-api: $(VENV_STAMP) ## Regenerate chart_img_api from openapi.yaml (into GEN_OUT)
 	$(call generate-client,openapi.yaml,openapi-python-client.yaml,$(GEN_OUT))
@@ -54,14 +61,30 @@ generate-chart-img-api: $(VENV_STAMP) ## Regenerate chart_img_api from openapi.y
 generate-coinalyze-api: $(VENV_STAMP) ## Regenerate coinalyze_api from upstream/coinalyze.yaml (into COINALYZE_GEN_OUT)
 	$(call generate-client,upstream/coinalyze.yaml,upstream/coinalyze.generator.yaml,$(COINALYZE_GEN_OUT))
 
+generate-binance-futures-api: $(VENV_STAMP) ## Regenerate binance_futures_api from upstream/binance-futures.yaml (into BINANCE_FUTURES_GEN_OUT)
+	$(call generate-client,upstream/binance-futures.yaml,upstream/binance-futures.generator.yaml,$(BINANCE_FUTURES_GEN_OUT))
+
+generate-binance-coin-futures-api: $(VENV_STAMP) ## Regenerate binance_coin_futures_api from upstream/binance-coin-futures.yaml (into BINANCE_COIN_FUTURES_GEN_OUT)
+	$(call generate-client,upstream/binance-coin-futures.yaml,upstream/binance-coin-futures.generator.yaml,$(BINANCE_COIN_FUTURES_GEN_OUT))
+
+generate-okx-api: $(VENV_STAMP) ## Regenerate okx_api from upstream/okx.yaml (into OKX_GEN_OUT)
+	$(call generate-client,upstream/okx.yaml,upstream/okx.generator.yaml,$(OKX_GEN_OUT))
+
+generate-coingecko-api: $(VENV_STAMP) ## Regenerate coingecko_api from upstream/coingecko.yaml (into COINGECKO_GEN_OUT)
+	$(call generate-client,upstream/coingecko.yaml,upstream/coingecko.generator.yaml,$(COINGECKO_GEN_OUT))
+
 lint: $(VENV_STAMP) ## ruff and mypy --strict on our code and the generated clients
 	ruff check overlays server tests docs/hooks
 	ruff format --check overlays server tests docs/hooks
 	mypy overlays/chart_img server/chart_img_server tests docs/hooks
 	mypy -p chart_img_api
 	mypy -p coinalyze_api
+	mypy -p binance_futures_api
+	mypy -p binance_coin_futures_api
+	mypy -p okx_api
+	mypy -p coingecko_api
 
-lint-spec: $(VENV_STAMP) $(NODE_STAMP) ## Judge openapi.yaml and upstream/coinalyze.yaml with openapi-spec-validator, Spectral and Redocly
+lint-spec: $(VENV_STAMP) $(NODE_STAMP) ## Judge openapi.yaml and upstream/*.yaml with openapi-spec-validator, Spectral and Redocly
 	openapi-spec-validator $(SPECS)
 	spectral lint --fail-severity=warn $(SPECS)
 	redocly lint --format=stylish $(SPECS)

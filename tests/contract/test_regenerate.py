@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import filecmp
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,14 @@ def differences(left: Path, right: Path) -> list[str]:
 CLIENTS = [
     ("generate-chart-img-api", "GEN_OUT", "chart_img_api"),
     ("generate-coinalyze-api", "COINALYZE_GEN_OUT", "coinalyze_api"),
+    ("generate-binance-futures-api", "BINANCE_FUTURES_GEN_OUT", "binance_futures_api"),
+    (
+        "generate-binance-coin-futures-api",
+        "BINANCE_COIN_FUTURES_GEN_OUT",
+        "binance_coin_futures_api",
+    ),
+    ("generate-okx-api", "OKX_GEN_OUT", "okx_api"),
+    ("generate-coingecko-api", "COINGECKO_GEN_OUT", "coingecko_api"),
 ]
 
 
@@ -66,3 +75,11 @@ def test_make_generate_writes_every_client(root: Path) -> None:
         assert f"rm -rf {out}/.ruff_cache\n" in planned
         assert f"touch {out}/py.typed\n" in planned
         assert f" {out}/openapi.yaml\n" in planned
+
+
+def test_every_client_is_type_checked_and_shipped(root: Path) -> None:
+    planned = make(root, "-n", "lint")
+    wheel = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["hatch"]["build"]
+    for _, _, package in CLIENTS:
+        assert f"mypy -p {package}\n" in planned
+        assert f"generated/{package}" in wheel["targets"]["wheel"]["packages"]
