@@ -89,7 +89,7 @@ lint-spec: $(VENV_STAMP) $(NODE_STAMP) ## Judge openapi.yaml and upstream/*.yaml
 	spectral lint --fail-severity=warn $(SPECS)
 	redocly lint --format=stylish $(SPECS)
 
-test: setup lint browser wrk ## Lint, then run the whole test suite
+test: setup lint browser wrk fonts ## Lint, then run the whole test suite (the visual suite too)
 	$(PY) -m pytest
 
 serve: $(VENV_STAMP) ## Run the reference server on $(HOST):$(PORT)
@@ -139,6 +139,16 @@ browser: ## Install Debian's chromium for the docs' browser tests, when missing
 fuzz: $(VENV_STAMP) ## Schemathesis over HTTP (schemathesis.toml): URL=… KEY=… for any server, else a reference one
 	@echo "fuzzing $(if $(URL),$(URL),a reference server started for the run)"
 	@$(PY) tests/conformance/fuzz.py $(if $(URL),--url '$(URL)' --key '$(KEY)') -- $(FUZZ_OPTIONS)
+
+.PHONY: fonts visual-update
+# The chart falls back to these for characters its DejaVu Sans lacks (docs/guides/charts.md):
+# Noto Sans CJK (Chinese, Japanese, Korean; 57 MB download) and Noto Color Emoji (10 MB).
+FONT_PACKAGES := fonts-noto-cjk fonts-noto-color-emoji
+fonts: ## Install Debian's CJK and emoji fonts the charts fall back to, when missing
+	dpkg -s $(FONT_PACKAGES) >/dev/null 2>&1 || (apt-get update && apt-get install -y --no-install-recommends $(FONT_PACKAGES))
+
+visual-update: $(VENV_STAMP) fonts ## Redraw the visual regression references in tests/visual/references (CASES="a b" for some)
+	$(PY) -m tests.visual.update $(CASES)
 
 .PHONY: bench wrk
 bench: $(VENV_STAMP) $(NODE_STAMP) wrk ## Benchmarks against same-run baselines: table on stdout, reports/bench/latest.{json,md}

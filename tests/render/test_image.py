@@ -59,16 +59,48 @@ def _centre(image: np.ndarray, half: int = 60) -> np.ndarray:
     return box.astype(int)
 
 
-@pytest.mark.parametrize("size", [16, 32, 64, 128])
-def test_watermark_changes_the_centre(make_request: MakeRequest, size: int) -> None:
-    plain = pixels(make_request())
-    marked = pixels(make_request(watermark="chart-img-kit", watermark_size=size))
+def _watermark_box(plain: np.ndarray, marked: np.ndarray) -> tuple[int, int, int, int]:
     changed = (plain != marked).any(axis=2)
     assert changed.any()
     rows, columns = np.nonzero(changed)
-    height, width = plain.shape[:2]
-    assert abs((rows.min() + rows.max()) / 2 - height / 2) <= size * 0.3 + 2
-    assert abs((columns.min() + columns.max()) / 2 - width / 2) <= 4
+    return int(rows.min()), int(rows.max()), int(columns.min()), int(columns.max())
+
+
+@pytest.mark.parametrize("studies", [0, 1, 3])
+@pytest.mark.parametrize("size", [16, 32, 64, 128])
+def test_watermark_is_centred_on_the_price_pane(
+    make_request: MakeRequest, size: int, studies: int
+) -> None:
+    chosen = ["Open Interest", "Liquidations", "Buy / Sell Count"][:studies]
+    plain_request = make_request(studies=chosen)
+    marked_request = make_request(studies=chosen, watermark="chart-img-kit", watermark_size=size)
+    top, bottom, left, right = _watermark_box(pixels(plain_request), pixels(marked_request))
+    layout = chart_layout(plain_request, synthetic_data(plain_request, NOW))
+    price = layout.price
+    assert top > price.top, "the watermark stays in the price pane"
+    assert bottom < price.bottom, "the watermark stays in the price pane"
+    assert left > 0
+    assert right < layout.plot_right, "the watermark stays off the price axis"
+    assert abs((top + bottom) / 2 - (price.top + price.bottom) / 2) <= size * 0.3 + 2
+    assert abs((left + right) / 2 - layout.plot_right / 2) <= 4
+
+
+@pytest.mark.parametrize(("width", "height"), [(800, 600), (400, 300)])
+def test_watermark_keeps_its_size_when_it_fits_and_shrinks_when_not(
+    make_request: MakeRequest, width: int, height: int
+) -> None:
+    plain = pixels(make_request(width=width, height=height))
+
+    def box_width(text: str, size: int) -> int:
+        request = make_request(width=width, height=height, watermark=text, watermark_size=size)
+        _, _, left, right = _watermark_box(plain, pixels(request))
+        return right - left
+
+    # Half the text at the same size is about half as wide while it fits at the requested size.
+    assert abs(box_width("WWWW", 32) * 2 - box_width("WWWWWWWW", 32)) <= 16
+    wide = box_width("chart-img-kit chart-img-kit", 128)
+    assert wide <= width  # shrunk to the plot
+    assert wide >= 0.8 * (width - 80), "shrunk only as much as needed"
 
 
 def test_bigger_watermark_covers_more(make_request: MakeRequest) -> None:

@@ -19,7 +19,7 @@ from ._encode import encode
 from ._fonts import Fonts, fonts
 from ._palette import Palette, palette, with_alpha
 from ._paths import polyline_path, rects_path, segments_path
-from ._ticks import format_price, format_value, nice_ticks
+from ._ticks import format_legend, format_price, format_tick, nice_ticks
 from ._time_axis import time_ticks, zone
 
 __all__ = ["chart_layout", "max_visible_bars", "render_chart"]
@@ -29,11 +29,17 @@ FloatArray = npt.NDArray[np.float64]
 _AXIS_PAD = 8.0
 _MIN_AXIS_WIDTH = 56.0
 _LABEL_GAP = 90.0  # minimum pixels between time labels
-_PRICE_TICK_GAP = 34.0  # minimum pixels between price ticks
+_PRICE_TICK_GAP = 34.0  # pixels between price ticks, about
 _STUDY_TICK_GAP = 22.0
+_MIN_LABEL_GAP = 13.0  # the least pixels between two axis labels
+_LABEL_TOP = 7.0  # the highest a label's centre goes, below its pane's top
+_LABEL_BOTTOM = 6.0  # and the lowest, above its pane's bottom
 _PANE_MARGIN = 0.08  # share of a pane left empty above and below its data
 _LEGEND_X = 10.0
 _LEGEND_LINE = 18.0
+_TITLE_ROW = 16.0  # pixels a study pane keeps above its data for its title, when it can
+_PLATE_ALPHA = 0.8  # of the background plate behind legends and titles
+_WATERMARK_INSET = 12.0  # pixels kept free on each side of a watermark shrunk to fit
 _PROFILE_SHARE = 0.28  # of the plot width, for the longest profile row
 
 
@@ -96,6 +102,7 @@ class _Frame:
     layout: L.Layout
     x: FloatArray
     decimals: int
+    legend: tuple[tuple[_Text, ...], ...]
 
 
 def _price_decimals(price: float) -> int:
@@ -123,10 +130,11 @@ def _frame(request: ChartRequest, data: MarketData) -> _Frame:
     profiles = tuple(s for s in series if isinstance(s, market.Profile))
     panes = tuple(s for s in series if not isinstance(s, market.Profile))
     layout = L.layout(request.width, request.height, axis_width, len(panes))
+    paints = _paints(colors)
     return _Frame(
         request=request,
         colors=colors,
-        paints=_paints(colors),
+        paints=paints,
         fonts=typefaces,
         bars=bars,
         mark=data.mark,
@@ -135,6 +143,7 @@ def _frame(request: ChartRequest, data: MarketData) -> _Frame:
         layout=layout,
         x=layout.bar_x(len(bars)),
         decimals=decimals,
+        legend=_price_legend(request, bars, layout, typefaces, colors, paints, decimals, profiles),
     )
 
 
@@ -150,14 +159,16 @@ class _Scale:
     high: float
 
     @classmethod
-    def fit(cls, pane: L.Pane, low: float, high: float, top_margin: float = _PANE_MARGIN) -> _Scale:
+    def fit(cls, pane: L.Pane, low: float, high: float, top: float, bottom: float) -> _Scale:
+        """`high` `top` pixels below the pane's top, `low` `bottom` pixels above its bottom."""
         if not (math.isfinite(low) and math.isfinite(high)):
             low, high = 0.0, 1.0
         if high - low <= abs(high) * 1e-9:
             pad = abs(high) * 0.01 or 1.0
             low, high = low - pad, high + pad
-        span = high - low
-        return cls(pane, low - span * _PANE_MARGIN, high + span * top_margin)
+        inner = max(pane.height - top - bottom, pane.height * 0.25, 1.0)
+        per_pixel = (high - low) / inner
+        return cls(pane, low - bottom * per_pixel, high + top * per_pixel)
 
     def y(self, values: FloatArray) -> FloatArray:
         top, height = self.pane.top, self.pane.height
@@ -167,13 +178,81 @@ class _Scale:
     def y_of(self, value: float) -> float:
         return float(self.y(np.array([value]))[0])
 
+    def value_at(self, y: float) -> float:
+        return self.high - (y - self.pane.top) / self.pane.height * (self.high - self.low)
+
+
+def _levels(scale: _Scale, gap: float) -> tuple[FloatArray, float]:
+    """Round levels to label, about `gap` pixels apart: at least one in any pane, and in a pane
+    with room for two, one that is not zero; no two labels closer than `_MIN_LABEL_GAP`."""
+    pane = scale.pane
+    top, bottom = pane.top + _LABEL_TOP, pane.bottom - _LABEL_BOTTOM
+    if bottom <= top:
+        top = bottom = pane.top + pane.height / 2.0
+    high, low = scale.value_at(top), scale.value_at(bottom)
+    room = bottom - top
+    count = max(1, int(room / gap))
+    ticks, step = nice_ticks(low, high, count)
+    for _ in range(4):  # finer steps until a level falls inside the pane
+        if len(ticks) and ((ticks != 0).any() or room < 2 * _MIN_LABEL_GAP):
+            break
+        count *= 2
+        finer, finer_step = nice_ticks(low, high, count)
+        if len(finer):
+            ticks, step = finer, finer_step
+    ticks = ticks[(ticks >= low) & (ticks <= high)]
+    if not len(ticks):
+        return ticks, step
+    pixels_apart = step / (scale.high - scale.low) * pane.height
+    if pixels_apart >= _MIN_LABEL_GAP or len(ticks) == 1:
+        return ticks, step
+    # Too close together: keep labels greedily, levels that are not zero and higher ones first.
+    kept: list[float] = []
+    rows: list[float] = []
+    for value in sorted(ticks.tolist(), key=lambda v: (v == 0, -v)):
+        row = scale.y_of(value)
+        if all(abs(row - other) >= _MIN_LABEL_GAP for other in rows):
+            kept.append(value)
+            rows.append(row)
+    return np.array(sorted(kept)), step
+
 
 # --------------------------------------------------------------------------- drawing
+
+
+@dataclass(frozen=True, slots=True)
+class _Text:
+    """A piece of a legend line: its text, where it starts, its font and paint."""
+
+    x: float
+    text: str
+    font: skia.Font
+    paint: skia.Paint
 
 
 def _clipped(canvas: skia.Canvas, frame: _Frame, pane: L.Pane) -> None:
     canvas.save()
     canvas.clipRect(skia.Rect.MakeLTRB(0, pane.top, frame.layout.plot_right, pane.bottom))
+
+
+def _draw_plate(canvas: skia.Canvas, frame: _Frame, left: float, top: float, right: float) -> None:
+    """The translucent background behind a legend line, so that series under it do not cross
+    its text (TradingView's legend does the same)."""
+    rect = skia.Rect.MakeLTRB(left - 4.0, top, right + 4.0, top + _LEGEND_LINE - 1.0)
+    paint = _fill(with_alpha(frame.colors.background, _PLATE_ALPHA), antialias=True)
+    canvas.drawRoundRect(rect, 2.0, 2.0, paint)
+
+
+def _draw_line(
+    canvas: skia.Canvas, frame: _Frame, baseline: float, items: tuple[_Text, ...]
+) -> None:
+    if not items:
+        return
+    last = items[-1]
+    right = last.x + frame.fonts.measure(last.text, last.font)
+    _draw_plate(canvas, frame, items[0].x, baseline - 13.0, right)
+    for item in items:
+        frame.fonts.draw(canvas, item.text, item.x, baseline, item.font, item.paint)
 
 
 def _draw_candles(
@@ -246,11 +325,10 @@ def _draw_axis_labels(
     font = frame.fonts.axis
     x = frame.layout.plot_right + _AXIS_PAD
     for value, label in zip(ticks.tolist(), labels, strict=True):
-        y = scale.y_of(value) + 4.0
-        if avoid is not None and abs(y - 4.0 - avoid) < 14.0:
+        y = scale.y_of(value)
+        if avoid is not None and abs(y - avoid) < 14.0:
             continue
-        if scale.pane.top + 10 <= y <= scale.pane.bottom - 2:
-            canvas.drawString(label, x, y, font, frame.paints.text)
+        frame.fonts.draw(canvas, label, x, y + 4.0, font, frame.paints.text)
 
 
 def _draw_value_tag(
@@ -267,17 +345,29 @@ def _draw_value_tag(
     left = frame.layout.plot_right + 1
     top = max(scale.pane.top, min(y - 9.0, scale.pane.bottom - 18.0))
     canvas.drawRect(skia.Rect.MakeLTRB(left, top, frame.layout.width, top + 18.0), _fill(color))
-    canvas.drawString(
-        label, left + _AXIS_PAD - 1, top + 13.0, frame.fonts.axis, frame.paints.last_price_text
+    frame.fonts.draw(
+        canvas,
+        label,
+        left + _AXIS_PAD - 1,
+        top + 13.0,
+        frame.fonts.axis,
+        frame.paints.last_price_text,
     )
+
+
+def _price_scale(frame: _Frame) -> _Scale:
+    """The price pane's scale: candles below the legend's lines and above the source mark."""
+    bars, pane = frame.bars, frame.layout.price
+    legend = 4.0 + _LEGEND_LINE * len(frame.legend)
+    top = max(pane.height * _PANE_MARGIN, min(legend + 6.0, pane.height * 0.4))
+    bottom = max(pane.height * _PANE_MARGIN, min(_LEGEND_LINE, pane.height * 0.15))
+    return _Scale.fit(pane, float(bars.low.min()), float(bars.high.max()), top, bottom)
 
 
 def _draw_price_pane(canvas: skia.Canvas, frame: _Frame) -> None:
     bars, pane = frame.bars, frame.layout.price
-    top_margin = _PANE_MARGIN + min(0.25, 2.2 * _LEGEND_LINE / max(pane.height, 1.0))
-    scale = _Scale.fit(pane, float(bars.low.min()), float(bars.high.max()), top_margin)
-    max_ticks = max(2, int(pane.height / _PRICE_TICK_GAP))
-    ticks, _ = nice_ticks(scale.low, scale.high, max_ticks)
+    scale = _price_scale(frame)
+    ticks, _ = _levels(scale, _PRICE_TICK_GAP)
     _draw_grid(canvas, frame, scale, ticks)
     _clipped(canvas, frame, pane)
     for profile in frame.profiles:
@@ -345,31 +435,50 @@ def _finite_range(values: FloatArray) -> tuple[float, float]:
     return float(finite.min()), float(finite.max())
 
 
-def _last_value(series: market.StudySeries) -> float:
-    """The latest value that there is data for (NaN when none)."""
-    match series:
-        case market.Line(values=values) | market.Columns(values=values):
-            return _last_finite(values)
-        case market.Mirrored(above=above):
-            return _last_finite(above)
-        case market.Candles(close=close):
-            return _last_finite(close)
-    return math.nan
-
-
 def _last_finite(values: FloatArray) -> float:
+    """The latest value that there is data for (NaN when none)."""
     finite = values[np.isfinite(values)]
     return float(finite[-1]) if len(finite) else math.nan
+
+
+def _sign_color(frame: _Frame, value: float) -> int:
+    return frame.colors.down if value < 0 else frame.colors.up
+
+
+def _side_color(frame: _Frame, side: market.Side) -> int:
+    return frame.colors.up if side is market.Side.UP else frame.colors.down
+
+
+def _legend_values(
+    frame: _Frame, series: market.StudySeries, color: int
+) -> list[tuple[float, int]]:
+    """A study's current values for its title, each with its colour: both sides of a mirrored
+    study (longs and shorts liquidated, buys and sells), as Coinalyze shows them."""
+    match series:
+        case market.Line(values=values):
+            return [(_last_finite(values), color)]
+        case market.Columns(values=values):
+            last = _last_finite(values)
+            return [(last, _sign_color(frame, last))]
+        case market.Mirrored(above=above, below=below, above_side=side):
+            shown = [(_last_finite(above), _side_color(frame, side))]
+            if below is not None:
+                other = market.Side.DOWN if side is market.Side.UP else market.Side.UP
+                shown.append((_last_finite(below), _side_color(frame, other)))
+            return shown
+        case market.Candles(open=opens, close=closes):
+            last_open, last_close = _last_finite(opens), _last_finite(closes)
+            return [(last_close, frame.colors.down if last_close < last_open else frame.colors.up)]
+    return []
 
 
 def _draw_study_pane(
     canvas: skia.Canvas, frame: _Frame, series: market.StudySeries, pane: L.Pane, color: int
 ) -> None:
-    scale = _Scale.fit(
-        pane, *_study_range(series), top_margin=_PANE_MARGIN + min(0.3, 16.0 / pane.height)
-    )
-    max_ticks = max(1, int(pane.height / _STUDY_TICK_GAP) - 1)
-    ticks, step = nice_ticks(scale.low, scale.high, max_ticks)
+    height = pane.height
+    top = height * _PANE_MARGIN + min(_TITLE_ROW, height * 0.3)
+    scale = _Scale.fit(pane, *_study_range(series), top=top, bottom=height * _PANE_MARGIN)
+    ticks, step = _levels(scale, _STUDY_TICK_GAP)
     _draw_grid(canvas, frame, scale, ticks)
     _clipped(canvas, frame, pane)
     paints = frame.paints
@@ -395,22 +504,22 @@ def _draw_study_pane(
         case market.Candles(open=o, high=h, low=lo, close=c):
             _draw_candles(canvas, frame, scale, o, h, lo, c)
     canvas.restore()
-    labels = [format_value(value, step, series.unit) for value in ticks.tolist()]
+    labels = [format_tick(value, step, series.unit) for value in ticks.tolist()]
     _draw_axis_labels(canvas, frame, scale, ticks, labels)
-    last = _last_value(series)
-    title_color = color if isinstance(series, market.Line) else frame.colors.text
-    value = format_value(last, step / 10.0, series.unit) if math.isfinite(last) else "n/a"
-    _draw_title(canvas, frame, pane, series.name, value, title_color)
+    _draw_title(canvas, frame, pane, series, color)
 
 
 def _draw_title(
-    canvas: skia.Canvas, frame: _Frame, pane: L.Pane, name: str, value: str, color: int
+    canvas: skia.Canvas, frame: _Frame, pane: L.Pane, series: market.StudySeries, color: int
 ) -> None:
-    font = frame.fonts.title
-    baseline = pane.top + 14.0
-    canvas.drawString(name, _LEGEND_X, baseline, font, frame.paints.text)
-    x = _LEGEND_X + font.measureText(name) + 8.0
-    canvas.drawString(value, x, baseline, font, _fill(color, antialias=True))
+    font, fonts_ = frame.fonts.title, frame.fonts
+    items = [_Text(_LEGEND_X, series.name, font, frame.paints.text)]
+    x = _LEGEND_X + fonts_.measure(series.name, font) + 8.0
+    for value, value_color in _legend_values(frame, series, color):
+        text = format_legend(value, series.unit)
+        items.append(_Text(x, text, font, _fill(value_color, antialias=True)))
+        x += fonts_.measure(text, font) + 6.0
+    _draw_line(canvas, frame, pane.top + 14.0, tuple(items))
 
 
 def _draw_time_axis(canvas: skia.Canvas, frame: _Frame) -> None:
@@ -443,15 +552,25 @@ def _draw_frame_lines(canvas: skia.Canvas, frame: _Frame) -> None:
         canvas.drawLine(0, row, layout.width, row, border)
 
 
-def _draw_legend(canvas: skia.Canvas, frame: _Frame) -> None:
-    request, bars, paints = frame.request, frame.bars, frame.paints
-    bold, font = frame.fonts.legend_bold, frame.fonts.legend
-    baseline = 18.0
+def _price_legend(
+    request: ChartRequest,
+    bars: PriceBars,
+    layout: L.Layout,
+    typefaces: Fonts,
+    colors: Palette,
+    paints: _Paints,
+    decimals: int,
+    profiles: tuple[market.Profile, ...],
+) -> tuple[tuple[_Text, ...], ...]:
+    """The price pane's legend, line by line: symbol and OHLC (wrapped when narrow), the
+    profiles drawn on the pane, and how many studies did not fit."""
+    bold, font = typefaces.legend_bold, typefaces.legend
+    measure = typefaces.measure
     title = f"{request.ticker} · {bars.interval.label} · {request.exchange}"
-    canvas.drawString(title, _LEGEND_X, baseline, bold, paints.text)
-    x = _LEGEND_X + bold.measureText(title) + 12.0
+    first: list[_Text] = [_Text(_LEGEND_X, title, bold, paints.text)]
+    x = _LEGEND_X + measure(title, bold) + 12.0
     last_open, last_close = float(bars.open[-1]), float(bars.close[-1])
-    color = frame.colors.up if last_close >= last_open else frame.colors.down
+    color = colors.up if last_close >= last_open else colors.down
     change = last_close - float(bars.close[-2]) if len(bars) > 1 else 0.0
     reference = float(bars.close[-2]) if len(bars) > 1 else last_open
     percent = 100.0 * change / reference if reference else 0.0
@@ -461,56 +580,77 @@ def _draw_legend(canvas: skia.Canvas, frame: _Frame) -> None:
         ("L", float(bars.low[-1])),
         ("C", last_close),
     )
-    parts = [(letter, format_price(value, frame.decimals)) for letter, value in values]
-    parts.append(("", f"{change:+.{frame.decimals}f} ({percent:+.2f}%)"))
-    width = sum(font.measureText(f"{a} {b}") + 10.0 for a, b in parts)
-    if x + width > frame.layout.plot_right - 8.0:
-        x, baseline = _LEGEND_X, baseline + _LEGEND_LINE
+    parts = [(letter, format_price(value, decimals)) for letter, value in values]
+    parts.append(("", f"{change:+.{decimals}f} ({percent:+.2f}%)"))
+    width = sum(measure(f"{a} {b}", font) + 10.0 for a, b in parts)
+    lines: list[list[_Text]] = [first]
+    if x + width > layout.plot_right - 8.0:
+        x = _LEGEND_X
+        lines.append([])
     value_paint = _fill(color, antialias=True)
-    limit = frame.layout.plot_right - 4.0
+    limit = layout.plot_right - 4.0
     for letter, text in parts:
-        if x + font.measureText(f"{letter} {text}") > limit:
+        if x + measure(f"{letter} {text}", font) > limit:
             break
         if letter:
-            canvas.drawString(letter, x, baseline, font, paints.text)
-            x += font.measureText(letter) + 3.0
-        canvas.drawString(text, x, baseline, font, value_paint)
-        x += font.measureText(text) + 10.0
-    notes = [p.name for p in frame.profiles]
-    if frame.layout.hidden_studies:
-        hidden = frame.layout.hidden_studies
+            lines[-1].append(_Text(x, letter, font, paints.text))
+            x += measure(letter, font) + 3.0
+        lines[-1].append(_Text(x, text, font, value_paint))
+        x += measure(text, font) + 10.0
+    notes = [p.name for p in profiles]
+    if layout.hidden_studies:
+        hidden = layout.hidden_studies
         notes.append(
             f"{hidden} more {'study' if hidden == 1 else 'studies'} not shown: enlarge the chart"
         )
+    room = int((layout.price.bottom - 4.0 - 18.0) // _LEGEND_LINE) + 1  # lines that fit
     for note in notes:
-        baseline += _LEGEND_LINE
-        if baseline > frame.layout.price.bottom - 4:
-            break
-        canvas.drawString(note, _LEGEND_X, baseline, frame.fonts.title, paints.muted)
+        lines.append([_Text(_LEGEND_X, note, typefaces.title, paints.muted)])
+    return tuple(tuple(line) for line in lines[: max(1, room)] if line)
+
+
+def _draw_legend(canvas: skia.Canvas, frame: _Frame) -> None:
+    for i, line in enumerate(frame.legend):
+        _draw_line(canvas, frame, 18.0 + i * _LEGEND_LINE, line)
 
 
 def _draw_watermark(canvas: skia.Canvas, frame: _Frame) -> None:
-    request = frame.request
+    """The watermark, behind the series, centred on the price pane's plot; at the requested
+    size when it fits there, else shrunk until it does."""
+    request, fonts_, pane = frame.request, frame.fonts, frame.layout.price
     if not request.watermark:
         return
-    font = frame.fonts.sized(request.watermark_size)
-    width = font.measureText(request.watermark)
-    ascent_descent = font.getMetrics()
-    height = ascent_descent.fDescent - ascent_descent.fAscent
-    x = (request.width - width) / 2.0
-    y = (request.height - height) / 2.0 - ascent_descent.fAscent
+    text = request.watermark
+    font = fonts_.sized(request.watermark_size)
+    width = fonts_.measure(text, font)
+    metrics = font.getMetrics()
+    height = metrics.fDescent - metrics.fAscent
+    room_x = frame.layout.plot_right - 2 * _WATERMARK_INSET
+    room_y = pane.height - 2 * _WATERMARK_INSET
+    shrink = min(1.0, room_x / width if width > 0 else 1.0, room_y / height if height > 0 else 1.0)
+    if shrink < 1.0:
+        font = fonts_.sized(max(1.0, request.watermark_size * shrink))
+        width = fonts_.measure(text, font)
+        metrics = font.getMetrics()
+        height = metrics.fDescent - metrics.fAscent
+    x = (frame.layout.plot_right - width) / 2.0
+    y = pane.top + (pane.height - height) / 2.0 - metrics.fAscent
     color = with_alpha(frame.colors.watermark, request.watermark_opacity)
-    canvas.drawString(request.watermark, x, y, font, _fill(color, antialias=True))
+    fonts_.draw(canvas, text, x, y, font, _fill(color, antialias=True))
 
 
 def _draw_source_mark(canvas: skia.Canvas, frame: _Frame) -> None:
     """Where the data comes from, small in the price pane's lower left corner."""
     baseline = frame.layout.price.bottom - 6.0
-    canvas.drawString(frame.mark, _LEGEND_X, baseline, frame.fonts.title, frame.paints.muted)
+    if baseline - 13.0 < 18.0 + _LEGEND_LINE * (len(frame.legend) - 1) + 4.0:
+        return  # the legend takes the whole pane
+    item = _Text(_LEGEND_X, frame.mark, frame.fonts.title, frame.paints.muted)
+    _draw_line(canvas, frame, baseline, (item,))
 
 
 def _draw(canvas: skia.Canvas, frame: _Frame) -> None:
     canvas.clear(frame.colors.background)
+    _draw_watermark(canvas, frame)
     _draw_time_axis(canvas, frame)
     _draw_price_pane(canvas, frame)
     for i, (series, pane) in enumerate(zip(frame.panes, frame.layout.studies, strict=True)):
@@ -519,7 +659,6 @@ def _draw(canvas: skia.Canvas, frame: _Frame) -> None:
     _draw_frame_lines(canvas, frame)
     _draw_legend(canvas, frame)
     _draw_source_mark(canvas, frame)
-    _draw_watermark(canvas, frame)
 
 
 class _Canvases(threading.local):
