@@ -14,11 +14,14 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import anyio
+import httpx
 import numpy as np
 
 from ._bar_cache import BarCache
+from ._budget import CallBudget
 from ._intervals import DAY, Window
 from ._noise import FloatArray, IntArray
 from ._series import COLUMNS, Series, SeriesKind, build_from_daily
@@ -37,6 +40,9 @@ class SeriesKey:
     period: str  # the upstream's name for it: `1hour`, `4h`, `1H`
     seconds: int
 
+
+THROTTLED = frozenset({429})
+Answer = Any  # what a generated client's `asyncio_detailed` returns: a `Response[...]`
 
 Rows = tuple[IntArray, FloatArray]  # bar opening times, and one row of COLUMNS[kind] each
 FetchGroup = Callable[[SeriesKind, Sequence[SeriesKey], int], Awaitable[Mapping[SeriesKey, Rows]]]
@@ -164,3 +170,43 @@ def _chunks(keys: list[SeriesKey], size: int) -> Iterator[list[SeriesKey]]:
 
 def _key_order(key: SeriesKey) -> tuple[str, str, str]:
     return key.symbol, key.kind.value, key.period
+
+
+async def call_upstream(
+    upstream: str,
+    budget: CallBudget,
+    cost: int,
+    request: Callable[[], Awaitable[Answer]],
+    explain: Callable[[Answer], str],
+    throttled: frozenset[int] = THROTTLED,
+) -> Answer:
+    """One call within the upstream's budget: its 200 answer, or why there is none.
+
+    A throttled answer (429, and what else the upstream uses) blocks the budget for its
+    `Retry-After` and the call waits for it, within the caller's deadline. `explain` words
+    any other answer for the log: it must never include a key.
+    """
+    while True:
+        await budget.spend(cost)
+        try:
+            response = await request()
+        except httpx.TimeoutException:
+            raise MarketDataError(upstream, "timed out") from None
+        except httpx.HTTPError as error:
+            raise MarketDataError(upstream, f"unreachable ({type(error).__name__})") from None
+        except (ValueError, KeyError, TypeError):
+            raise MarketDataError(upstream, "answered a body not in its documented shape") from None
+        if response.status_code in throttled:
+            budget.block(retry_after(response.headers.get("retry-after")))
+            continue
+        if response.status_code == 200:
+            return response
+        raise MarketDataError(upstream, explain(response))
+
+
+def retry_after(header: str | None) -> float:
+    """Seconds to wait from a `Retry-After` header (a minute when it says nothing usable)."""
+    try:
+        return max(1.0, float(header)) if header is not None else 60.0
+    except ValueError:
+        return 60.0

@@ -42,7 +42,7 @@ from .._intervals import Window
 from .._series import Series, SeriesKind
 from .._source import MarketDataError, UpstreamBusyError
 from .._studies import Need
-from .._upstream import CachedUpstream, Rows, SeriesKey
+from .._upstream import CachedUpstream, Rows, SeriesKey, call_upstream
 from ._names import DAILY, exchange_id, ticker, upstream_interval
 
 logger = logging.getLogger("chart_img_server.coinalyze")
@@ -206,34 +206,15 @@ class CoinalyzeSource:
 
     async def _call(self, call: HistoryCall, cost: int, **arguments: Any) -> Any:
         """One upstream call within the budget: its parsed answer, or why there is none."""
-        while True:
-            await self._budget.spend(cost)
-            try:
-                response = await call(client=self._client, **arguments)
-            except httpx.TimeoutException:
-                raise MarketDataError(NAME, "timed out") from None
-            except httpx.HTTPError as error:
-                raise MarketDataError(NAME, f"unreachable ({type(error).__name__})") from None
-            except (ValueError, KeyError, TypeError):
-                raise MarketDataError(
-                    NAME, "answered a body that is not its documented shape"
-                ) from None
-            if response.status_code == 429:
-                self._budget.block(_retry_after(response.headers.get("retry-after")))
-                continue
-            if response.status_code == 200 and isinstance(response.parsed, list):
-                return response.parsed
-            raise MarketDataError(NAME, _failure(response))
+        response = await call_upstream(
+            NAME, self._budget, cost, lambda: call(client=self._client, **arguments), _failure
+        )
+        if not isinstance(response.parsed, list):
+            raise MarketDataError(NAME, "answered a body not in its documented shape")
+        return response.parsed
 
     async def aclose(self) -> None:
         return None
-
-
-def _retry_after(header: str | None) -> float:
-    try:
-        return max(1.0, float(header)) if header is not None else 60.0
-    except ValueError:
-        return 60.0
 
 
 def _failure(response: Response[Any]) -> str:
