@@ -1,0 +1,5 @@
+"""Coins' market capitalisation, from CoinGecko."""
+
+from ._source import CoinGeckoSource, open_coingecko
+
+__all__ = ["CoinGeckoSource", "open_coingecko"]

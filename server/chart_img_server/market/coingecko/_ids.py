@@ -1,0 +1,43 @@
+"""CoinGecko's ids for coins: pinned for the majors, else chosen among `/coins/list` matches."""
+
+from __future__ import annotations
+
+# Symbols that many coins share on CoinGecko; for these the id is fixed, never looked up.
+PINNED_IDS: dict[str, str] = {
+    "BTC": "bitcoin",
+    "ETH": "ethereum",
+    "USDT": "tether",
+    "BNB": "binancecoin",
+    "SOL": "solana",
+    "USDC": "usd-coin",
+    "XRP": "ripple",
+    "DOGE": "dogecoin",
+    "TON": "the-open-network",
+    "ADA": "cardano",
+    "TRX": "tron",
+    "AVAX": "avalanche-2",
+    "SHIB": "shiba-inu",
+    "DOT": "polkadot",
+    "LINK": "chainlink",
+    "BCH": "bitcoin-cash",
+    "NEAR": "near",
+    "LTC": "litecoin",
+    "MATIC": "matic-network",
+    "POL": "polygon-ecosystem-token",
+    "UNI": "uniswap",
+    "PEPE": "pepe",
+    "ETC": "ethereum-classic",
+    "APT": "aptos",
+    "ATOM": "cosmos",
+    "XLM": "stellar",
+    "XMR": "monero",
+    "FIL": "filecoin",
+    "ARB": "arbitrum",
+    "OP": "optimism",
+    "SUI": "sui",
+    "INJ": "injective-protocol",
+    "AAVE": "aave",
+    "WIF": "dogwifcoin",
+    "BONK": "bonk",
+    "FLOKI": "floki",
+}
