@@ -2,8 +2,8 @@
 
 Every value is checked before a request is sent: enum fields against the generated enums,
 numbers, strings and lists against the bounds and patterns of the spec, studies against the
-`Study` schema's `x-requires-perpetual` and `x-min-interval`. Only the fields the caller gave
-are sent; the server applies the spec's defaults to the rest.
+`Study` schema's `x-requires-perpetual`, `x-min-interval`, `x-max-interval` and `x-exchanges`.
+Only the fields the caller gave are sent; the server applies the spec's defaults to the rest.
 """
 
 from __future__ import annotations
@@ -289,6 +289,14 @@ def _check_studies_fit(checked: Mapping[str, Any], errors: list[FieldError]) -> 
             errors.append(
                 _error(f"studies[{i}]", f"requires an interval of at least {least}", name)
             )
+        most = study.get("x-max-interval", {}).get(name)
+        if most is not None and intervals.index(interval) > intervals.index(most):
+            errors.append(_error(f"studies[{i}]", f"requires an interval of at most {most}", name))
+        exchanges = study.get("x-exchanges", {}).get(name)
+        exchange = symbol.partition(":")[0].upper()
+        if exchanges is not None and exchange not in exchanges:
+            listed = " and ".join(exchanges)
+            errors.append(_error(f"studies[{i}]", f"is available for {listed} symbols only", name))
 
 
 def enum_of(schema: Mapping[str, Any]) -> type[Enum] | None:

@@ -82,15 +82,22 @@ class ChartPipeline:
             raise ApiError(422, str(error)) from None
 
     def _check_study_rules(self, chart: ChartRequest) -> None:
-        """The spec's own study rules: some need a perpetual, some a minimum interval."""
-        suffix = self._rules.perpetual_suffix
+        """The spec's own study rules: a perpetual, an interval range, some exchanges."""
+        rules, order = self._rules, self._intervals.index
+        suffix = rules.perpetual_suffix
         for study in chart.studies:
-            if study in self._rules.requires_perpetual and not chart.ticker.endswith(suffix):
+            if study in rules.requires_perpetual and not chart.ticker.endswith(suffix):
                 raise ApiError(422, f'Study "{study}" requires a perpetual ({suffix}) symbol')
-            least = self._rules.min_interval.get(study)
-            order = self._intervals.index
+            least = rules.min_interval.get(study)
             if least is not None and order(chart.interval) < order(least):
                 raise ApiError(422, f'Study "{study}" requires an interval of at least {least}')
+            most = rules.max_interval.get(study)
+            if most is not None and order(chart.interval) > order(most):
+                raise ApiError(422, f'Study "{study}" requires an interval of at most {most}')
+            exchanges = rules.exchanges.get(study)
+            if exchanges is not None and chart.exchange not in exchanges:
+                listed = " and ".join(exchanges)
+                raise ApiError(422, f'Study "{study}" is available for {listed} symbols only')
 
     async def _fetch(self, chart: ChartRequest, plan: ChartPlan) -> MarketData:
         window = chart_window(chart, self._settings.clock())

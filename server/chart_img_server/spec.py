@@ -26,6 +26,8 @@ class StudyRules:
     requires_perpetual: frozenset[str]
     perpetual_suffix: str
     min_interval: Mapping[str, str]
+    max_interval: Mapping[str, str]
+    exchanges: Mapping[str, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,8 @@ class ApiSpec:
             requires_perpetual=frozenset(study.get("x-requires-perpetual", ())),
             perpetual_suffix=str(study["x-perpetual-suffix"]),
             min_interval=dict(study.get("x-min-interval", {})),
+            max_interval=dict(study.get("x-max-interval", {})),
+            exchanges={name: tuple(ids) for name, ids in study.get("x-exchanges", {}).items()},
         )
 
     def response_schema(self, path: str, method: str, status: int) -> Mapping[str, Any]:

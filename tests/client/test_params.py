@@ -110,6 +110,20 @@ def test_study_below_its_minimum_interval() -> None:
     build_request(interval="5m", studies=["Aggregated Long/Short Accounts Ratio"])
 
 
+def test_study_above_its_maximum_interval() -> None:
+    top = "Long/Short Accounts Ratio Top Traders"
+    with pytest.raises(RequestValidationError, match="requires an interval of at most 1D"):
+        build_request(interval="1W", studies=[top])
+    build_request(interval="1D", studies=[top])
+
+
+def test_study_of_some_exchanges_only() -> None:
+    top = "Long/Short Positions Ratio Top Traders"
+    with pytest.raises(RequestValidationError, match="available for BINANCE and OKX symbols only"):
+        build_request(symbol="BYBIT:BTCUSDT.P", studies=[top])
+    build_request(symbol="okx:BTCUSDT.P", studies=[top])
+
+
 def test_unknown_keyword() -> None:
     with pytest.raises(RequestValidationError, match="colour: is not a field"):
         build_request(**typing.cast(ChartFields, {"colour": "red"}))

@@ -56,6 +56,8 @@ _DEFAULTS: Mapping[str, Any] = {
 _INTERVALS: list[str] = list(_SCHEMAS["Interval"]["enum"])
 _REQUIRES_PERPETUAL: frozenset[str] = frozenset(_SCHEMAS["Study"].get("x-requires-perpetual", []))
 _MIN_INTERVAL: Mapping[str, str] = dict(_SCHEMAS["Study"].get("x-min-interval", {}))
+_MAX_INTERVAL: Mapping[str, str] = dict(_SCHEMAS["Study"].get("x-max-interval", {}))
+_EXCHANGES: Mapping[str, list[str]] = dict(_SCHEMAS["Study"].get("x-exchanges", {}))
 _PERPETUAL_SUFFIX: str = str(_SCHEMAS["Study"]["x-perpetual-suffix"])
 
 
@@ -223,10 +225,18 @@ def study_fits(study: object, symbol: object, interval: object) -> bool:
         isinstance(symbol, str) and symbol.upper().endswith(_PERPETUAL_SUFFIX)
     ):
         return False
-    least = _MIN_INTERVAL.get(study)
-    if least is None or interval not in _INTERVALS:
+    exchanges = _EXCHANGES.get(study)
+    if exchanges is not None and not (
+        isinstance(symbol, str) and symbol.partition(":")[0].upper() in exchanges
+    ):
+        return False
+    if interval not in _INTERVALS:
         return True
-    return _INTERVALS.index(str(interval)) >= _INTERVALS.index(least)
+    position = _INTERVALS.index(str(interval))
+    least, most = _MIN_INTERVAL.get(study), _MAX_INTERVAL.get(study)
+    if least is not None and position < _INTERVALS.index(least):
+        return False
+    return most is None or position <= _INTERVALS.index(most)
 
 
 @schemathesis.hook

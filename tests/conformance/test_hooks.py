@@ -85,6 +85,12 @@ def test_study_rules_come_from_the_spec_extensions() -> None:
     shorter = intervals[intervals.index(least) - 1]
     assert not study_fits(study, "BINANCE:BTCUSDT.P", shorter)
     assert study_fits(study, "BINANCE:BTCUSDT.P", least)
+    study, most = next(iter(rules.max_interval.items()))
+    longer = intervals[intervals.index(most) + 1]
+    exchange = rules.exchanges[study][0]
+    assert not study_fits(study, f"{exchange}:BTCUSDT.P", longer)
+    assert study_fits(study, f"{exchange.lower()}:BTCUSDT.P", most)
+    assert not study_fits(study, "NOWHERE:BTCUSDT.P", most)
 
 
 def test_the_hook_drops_only_studies_the_chart_cannot_show() -> None:

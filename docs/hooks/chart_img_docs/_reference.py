@@ -271,17 +271,27 @@ class ReferenceWriter:
         study = self.spec.schema("Study")
         perpetual = set(study.get("x-requires-perpetual", []))
         min_interval = cast(Mapping[str, str], study.get("x-min-interval", {}))
+        max_interval = cast(Mapping[str, str], study.get("x-max-interval", {}))
+        exchanges = cast(Mapping[str, list[str]], study.get("x-exchanges", {}))
+
+        def shown(rule: Mapping[str, str], value: str) -> str:
+            return code_value(rule[value]) if value in rule else ""
+
         return table(
             [
                 "Study",
                 f"Needs a perpetual (`{study['x-perpetual-suffix']}`) symbol",
                 "Minimum interval",
+                "Maximum interval",
+                "Exchanges",
             ],
             (
                 [
                     code_value(value),
                     "yes" if value in perpetual else "",
-                    code_value(min_interval[value]) if value in min_interval else "",
+                    shown(min_interval, value),
+                    shown(max_interval, value),
+                    ", ".join(code_value(e) for e in exchanges.get(value, [])),
                 ]
                 for value in study["enum"]
             ),
@@ -362,10 +372,23 @@ class ReferenceWriter:
         return table([heading], ([code_value(n)] for n in study.get("x-requires-perpetual", [])))
 
     def min_interval(self) -> str:
-        intervals = cast(Mapping[str, str], self.spec.schema("Study").get("x-min-interval", {}))
+        return self._interval_rule("x-min-interval", "Minimum interval")
+
+    def max_interval(self) -> str:
+        return self._interval_rule("x-max-interval", "Maximum interval")
+
+    def _interval_rule(self, extension: str, heading: str) -> str:
+        intervals = cast(Mapping[str, str], self.spec.schema("Study").get(extension, {}))
         return table(
-            ["Study", "Minimum interval"],
+            ["Study", heading],
             ([code_value(n), code_value(i)] for n, i in intervals.items()),
+        )
+
+    def exchanges(self) -> str:
+        rule = cast(Mapping[str, list[str]], self.spec.schema("Study").get("x-exchanges", {}))
+        return table(
+            ["Study", "Exchanges"],
+            ([code_value(n), ", ".join(code_value(e) for e in ids)] for n, ids in rule.items()),
         )
 
 

@@ -146,6 +146,8 @@ class Site:
             "decisions": writer.decisions,
             "requires-perpetual": writer.requires_perpetual,
             "min-interval": writer.min_interval,
+            "max-interval": writer.max_interval,
+            "exchanges": writer.exchanges,
             "studies": writer.study_table,
             "enum": lambda: writer.enum_table(parameter),
             "fields": lambda: writer.fields_table(parameter),
