@@ -28,24 +28,17 @@ What the contract leaves open, and what this fake does (each marked *decision* b
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime
-import json
 import math
 import re
-import socket
-import threading
 import time
-from collections import Counter, deque
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypedDict, Unpack
+from typing import Any, ClassVar, Literal, TypedDict, Unpack
 
-import anyio
-import anyio.to_thread
 import numpy as np
-import uvicorn
 from chart_img_server.market import (
     Catalog,
     Denomination,
@@ -60,9 +53,30 @@ from chart_img_server.market.coinalyze._names import EXCHANGE_IDS, INTERVALS
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-LOOPBACK = "127.0.0.1"
+from tests.fakes._common import (
+    CLIENT_CLOSED,
+    LOOPBACK,
+    FakeStartupError,
+    FakeUpstream,
+    Outcome,
+    RollingBudget,
+    json_response,
+    running,
+)
+
+__all__ = [
+    "CLIENT_CLOSED",
+    "LOOPBACK",
+    "CallRecord",
+    "FakeCoinalyze",
+    "FakeOptions",
+    "FakeStartupError",
+    "coinalyze_symbol",
+    "fake_coinalyze_app",
+    "running_fake_coinalyze",
+]
+
 API_PREFIX = "/v1"
 IN_PROCESS_BASE_URL = "http://coinalyze.fake/v1"
 DEFAULT_API_KEY = "fake-coinalyze-key"
@@ -71,7 +85,6 @@ TOO_MANY_REQUESTS_MESSAGE = "Too many requests"
 MAX_SYMBOLS = 20
 WINDOW_SECONDS = 60
 MILLISECONDS_ABOVE = 10**11
-CLIENT_CLOSED = 499  # logged, never sent: the client hung up while the request was stalled
 
 # Upstream's display names, by code (the reference's list of 26).
 EXCHANGE_NAMES: Mapping[str, str] = {
@@ -211,13 +224,6 @@ class FakeOptions(TypedDict, total=False):
     millisecond_answer: Literal["per_symbol", "empty_list"]
 
 
-@dataclass(slots=True)
-class _Failure:
-    status: FailureStatus
-    remaining: int | None  # None: until reset
-    retry_after: int
-
-
 @dataclass(frozen=True, slots=True)
 class _Query:
     symbols: tuple[str, ...]
@@ -227,46 +233,7 @@ class _Query:
     usd: bool
 
 
-@dataclass(slots=True)
-class _Stall:
-    loop: asyncio.AbstractEventLoop
-    scope: anyio.CancelScope
-
-
-class _Budget:
-    """Each key's symbol-calls over the last 60 seconds of a monotonic clock."""
-
-    def __init__(self, limit: int, clock: Callable[[], float]) -> None:
-        self.limit = limit
-        self._clock = clock
-        self._spent: dict[str, deque[tuple[float, int]]] = {}
-
-    def _entries(self, key: str, now: float) -> deque[tuple[float, int]]:
-        entries = self._spent.setdefault(key, deque())
-        while entries and entries[0][0] + WINDOW_SECONDS <= now:
-            entries.popleft()
-        return entries
-
-    def used(self, key: str) -> int:
-        return sum(cost for _, cost in self._entries(key, self._clock()))
-
-    def charge(self, key: str, cost: int) -> int | None:
-        """Spend `cost` and answer None, or answer the whole seconds until it would fit."""
-        now = self._clock()
-        entries = self._entries(key, now)
-        excess = sum(spent for _, spent in entries) + cost - self.limit
-        if excess <= 0:
-            entries.append((now, cost))
-            return None
-        freed = 0
-        for at, spent in entries:
-            freed += spent
-            if freed >= excess:
-                return max(1, math.ceil(at + WINDOW_SECONDS - now))
-        return WINDOW_SECONDS  # more than a whole minute's budget: it never fits
-
-
-class FakeCoinalyze:
+class FakeCoinalyze(FakeUpstream[CallRecord]):
     """The fake upstream: its Starlette `app`, its call log, and the switches tests flip.
 
     Options: `api_key` (the key the `api_key` header must carry; `other_keys` are accepted
@@ -276,7 +243,13 @@ class FakeCoinalyze:
     `unknown_symbols` and `millisecond_answer` (the contract's open questions, see the module).
 
     Thread-safe: the served app runs in uvicorn's thread while the test reads and flips.
+    The log, the switches (`fail_next`, `slow_down`, `release_stalls`, `reset`) and the waits
+    are `FakeUpstream`'s (tests/fakes/_common.py).
     """
+
+    title: ClassVar[str] = "Coinalyze"
+    api_prefix: ClassVar[str] = API_PREFIX
+    failure_statuses: ClassVar[frozenset[int]] = frozenset({401, 429, 500})
 
     def __init__(
         self,
@@ -293,37 +266,20 @@ class FakeCoinalyze:
     ) -> None:
         if retention < 1:
             raise ValueError("retention must keep at least one point")
+        super().__init__(base_url=IN_PROCESS_BASE_URL, now=now, monotonic=monotonic)
         self.api_key = api_key
-        self.base_url = IN_PROCESS_BASE_URL
         self.retention = retention
         self.unknown_symbols = unknown_symbols
         self.millisecond_answer = millisecond_answer
         self._keys = frozenset((api_key, *other_keys))
-        self._now = now or (lambda: datetime.datetime.now(datetime.UTC))
-        self._budget = _Budget(calls_per_minute, monotonic)
-        self._lock = threading.Lock()
-        self._stalled = threading.Condition(self._lock)  # stalls began, or the log grew
-        self._log: list[CallRecord] = []
+        self._budget = RollingBudget(calls_per_minute, monotonic, WINDOW_SECONDS)
         self._charged: Counter[str] = Counter()
-        self._failure: _Failure | None = None
-        self._delay = 0.0
-        self._delays_left: int | None = None
-        self._stalls: list[_Stall] = []
-        self._delayed = 0
-        self.started = threading.Event()
-        self._startup_hooks: list[Callable[[], None]] = []
         self._exchanges, self._futures, self._spots, self.markets = _listing(
             catalog or synthetic_catalog()
         )
-        self.app = self._build_app()
+        self.app = self.build_app((*CATALOGUE_PATHS, *HISTORIES))
 
     # ------------------------------------------------------------------ test controls
-
-    @property
-    def calls(self) -> tuple[CallRecord, ...]:
-        """Every request answered so far, oldest first."""
-        with self._lock:
-            return tuple(self._log)
 
     @property
     def symbol_calls(self) -> int:
@@ -361,117 +317,33 @@ class FakeCoinalyze:
         500 has an empty body; 401 and 429 the contract's bodies, 429 with `retry_after`.
         Forced failures come before the key check and are never charged.
         """
-        if status not in (401, 429, 500):
-            raise ValueError(f"the fake cannot be made to answer {status}")
-        if count is not None and count < 1:
-            raise ValueError("count must be positive, or None for until reset")
-        with self._lock:
-            self._failure = _Failure(status, count, retry_after)
+        self.force_failure(status, count, retry_after=retry_after)
 
-    def slow_down(self, seconds: float, count: int | None = None) -> None:
-        """Stall the next `count` requests (None: all until `reset`) for `seconds` each.
-
-        A stall ends early when the client hangs up, or on `release_stalls`/`reset`.
-        """
-        with self._lock:
-            self._delay = seconds
-            self._delays_left = count
-
-    def release_stalls(self) -> None:
-        """End every stall in progress now: the stalled requests are then answered."""
-        with self._lock:
-            stalls, self._stalls = self._stalls, []
-        for stall in stalls:
-            with contextlib.suppress(RuntimeError):  # its loop has closed: nothing to wake
-                stall.loop.call_soon_threadsafe(stall.scope.cancel)
-
-    def wait_until_stalled(self, count: int = 1, timeout: float = 10.0) -> bool:
-        """Block (a test thread, not the server's loop) until `count` requests are stalled."""
-        with self._stalled:
-            return self._stalled.wait_for(lambda: len(self._stalls) >= count, timeout)
-
-    def wait_for_calls(self, count: int, timeout: float = 10.0) -> bool:
-        """Block (a test thread) until the log holds `count` requests."""
-        with self._stalled:
-            return self._stalled.wait_for(lambda: len(self._log) >= count, timeout)
-
-    @property
-    def stalled(self) -> int:
-        """Requests stalled right now."""
-        with self._lock:
-            return len(self._stalls)
-
-    @property
-    def delayed(self) -> int:
-        """Requests stalled so far, whatever ended their stall."""
-        with self._lock:
-            return self._delayed
-
-    def reset(self) -> None:
-        """Clear the failure and delay switches and end the stalls; keeps the log and budget."""
-        with self._lock:
-            self._failure = None
-            self._delay = 0.0
-            self._delays_left = None
-        self.release_stalls()
-
-    def clear_log(self) -> None:
-        """Forget the call log and the charged counters (not the rolling budget)."""
-        with self._lock:
-            self._log.clear()
-            self._charged.clear()
+    def on_clear_log(self) -> None:
+        self._charged.clear()
 
     # ------------------------------------------------------------------ serving
 
-    def _build_app(self) -> Starlette:
-        paths = (*CATALOGUE_PATHS, *HISTORIES)
-        routes = [Route(API_PREFIX + path, self._handle, methods=["GET"]) for path in paths]
+    def hung_up(self, request: Request, path: str) -> CallRecord:
+        return _with(_record(path, request.query_params), status=CLIENT_CLOSED)
 
-        @contextlib.asynccontextmanager
-        async def lifespan(app: Starlette) -> AsyncIterator[None]:
-            self.started.set()
-            for hook in self._startup_hooks:
-                hook()
-            yield
-
-        app = Starlette(routes=routes, lifespan=lifespan)
-        app.state.fake = self
-        return app
-
-    async def _handle(self, request: Request) -> Response:
-        path = request.url.path.removeprefix(API_PREFIX)
+    def decide(self, request: Request, path: str) -> Outcome[CallRecord]:
         query = request.query_params
-        record = _record(path, query)
-        delay = self._take_delay()
-        if delay > 0 and await self._stall(request, delay):
-            self._append(record, CLIENT_CLOSED)
-            return Response(status_code=CLIENT_CLOSED)
-        with self._lock:
-            response, record, parsed = self._decide(record, request.headers.get("api_key"), query)
-            self._log.append(record)
-            self._charged[path] += record.cost
-            self._stalled.notify_all()
+        response, record, parsed = self._decide(
+            _record(path, query), request.headers.get("api_key"), query
+        )
+        self._charged[path] += record.cost
         if parsed is None:
-            return response
+            return Outcome(record, response)
         at = self._now()
-        body = await anyio.to_thread.run_sync(self._histories, HISTORIES[path], parsed, at)
-        return _json(200, body)
-
-    def _append(self, record: CallRecord, status: int) -> None:
-        with self._lock:
-            self._log.append(_with(record, status=status))
-            self._stalled.notify_all()
+        return Outcome(record, compute=lambda: self._histories(HISTORIES[path], parsed, at))
 
     def _decide(
         self, record: CallRecord, key: str | None, query: Mapping[str, str]
     ) -> tuple[Response, CallRecord, _Query | None]:
         """The answer, unless it is a history to compute (then the parsed query)."""
-        failure = self._failure
+        failure = self.take_failure()
         if failure is not None:
-            if failure.remaining is not None:
-                failure.remaining -= 1
-                if failure.remaining == 0:
-                    self._failure = None
             if failure.status == 401:
                 return _error(401, UNAUTHORIZED_MESSAGE), _with(record, status=401), None
             if failure.status == 429:
@@ -528,43 +400,6 @@ class FakeCoinalyze:
         if path == "/exchanges":
             return self._exchanges
         return self._futures if path == "/future-markets" else self._spots
-
-    def _take_delay(self) -> float:
-        with self._lock:
-            delay = self._delay
-            if delay > 0 and self._delays_left is not None:
-                self._delays_left -= 1
-                if self._delays_left == 0:
-                    self._delay, self._delays_left = 0.0, None
-            return delay
-
-    async def _stall(self, request: Request, seconds: float) -> bool:
-        """Wait out the delay; True when the client hung up meanwhile."""
-        hung_up = False
-
-        async def watch(scope: anyio.CancelScope) -> None:
-            nonlocal hung_up
-            while (await request.receive())["type"] != "http.disconnect":
-                pass
-            hung_up = True
-            scope.cancel()
-
-        with anyio.CancelScope() as released:
-            stall = _Stall(asyncio.get_running_loop(), released)
-            with self._stalled:
-                self._stalls.append(stall)
-                self._delayed += 1
-                self._stalled.notify_all()
-            try:
-                async with anyio.create_task_group() as group:
-                    group.start_soon(watch, released)
-                    await anyio.sleep(seconds)
-                    group.cancel_scope.cancel()
-            finally:
-                with self._lock:
-                    if stall in self._stalls:
-                        self._stalls.remove(stall)
-        return hung_up
 
     # ------------------------------------------------------------------ histories
 
@@ -719,9 +554,7 @@ def _with(
 
 
 def _json(status: int, body: Any) -> Response:
-    # allow_nan=False: a NaN would be invalid JSON, so a gap in the synthetic data fails loudly.
-    text = json.dumps(body, allow_nan=False, separators=(",", ":"))
-    return Response(text.encode(), status_code=status, media_type="application/json")
+    return json_response(status, body)
 
 
 def _error(status: int, message: str) -> Response:
@@ -739,59 +572,11 @@ def fake_coinalyze_app(**options: Unpack[FakeOptions]) -> Starlette:
     return FakeCoinalyze(**options).app
 
 
-class FakeStartupError(RuntimeError):
-    pass
-
-
 @contextlib.contextmanager
 def running_fake_coinalyze(**options: Unpack[FakeOptions]) -> Iterator[FakeCoinalyze]:
     """A fake served by uvicorn on 127.0.0.1, on a free port, stopped when the block ends.
 
     Its `base_url` ends in `/v1`, like upstream's.
     """
-    fake = FakeCoinalyze(**options)
-    with _listening_socket() as sock:
-        port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            fake.app,
-            lifespan="on",
-            log_config=None,
-            access_log=False,
-            timeout_graceful_shutdown=5,
-        )
-        server = uvicorn.Server(config)
-        settled = threading.Event()
-        thread = threading.Thread(
-            target=_serve, args=(server, sock, settled), name=f"fake-coinalyze:{port}"
-        )
-        fake._startup_hooks.append(settled.set)
-        thread.start()
-        try:
-            settled.wait()
-            if not fake.started.is_set():
-                raise FakeStartupError("the fake Coinalyze stopped during start-up")
-            fake.base_url = f"http://{LOOPBACK}:{port}{API_PREFIX}"
-            yield fake
-        finally:
-            server.should_exit = True
-            fake.reset()
-            thread.join()
-
-
-def _serve(server: uvicorn.Server, sock: socket.socket, settled: threading.Event) -> None:
-    try:
-        server.run(sockets=[sock])
-    finally:
-        settled.set()
-
-
-@contextlib.contextmanager
-def _listening_socket() -> Iterator[socket.socket]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((LOOPBACK, 0))
-        sock.listen(128)
-        yield sock
-    finally:
-        sock.close()
+    with running(FakeCoinalyze(**options)) as fake:
+        yield fake
