@@ -15,6 +15,7 @@ import contextlib
 import datetime
 import json
 import math
+import re
 import socket
 import threading
 from collections import deque
@@ -397,3 +398,33 @@ def _listening_socket() -> Iterator[socket.socket]:
         yield sock
     finally:
         sock.close()
+
+
+_DECIMAL = re.compile(r"^\d+(\.\d+)?$", re.ASCII)
+
+
+def decimal_string(value: float) -> str:
+    """`repr` of a float, which the contracts' decimal strings must match (no exponent)."""
+    text = repr(float(value))
+    if not _DECIMAL.match(text):
+        raise ValueError(f"{text} is not a decimal the contract allows")
+    return text
+
+
+class BadParameter(ValueError):
+    """A query parameter missing or not valid; its name is the message."""
+
+
+def optional_int(
+    query: Mapping[str, str], name: str, minimum: int = 0, maximum: int = 10**16
+) -> int | None:
+    """An optional non-negative integer parameter (ASCII digits only), within bounds."""
+    text = query.get(name)
+    if text is None:
+        return None
+    if not _DIGITS.match(text) or not minimum <= int(text) <= maximum:
+        raise BadParameter(name)
+    return int(text)
+
+
+_DIGITS = re.compile(r"^[0-9]{1,17}$", re.ASCII)
