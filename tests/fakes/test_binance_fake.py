@@ -15,6 +15,7 @@ import pytest
 from binance_coin_futures_api.api.futures_data import (
     get_top_long_short_position_ratio as coin_positions,
 )
+from binance_coin_futures_api.models import Period as CoinPeriod
 from binance_futures_api.api.futures_data import (
     get_top_long_short_account_ratio as usdm_accounts,
 )
@@ -274,7 +275,7 @@ def test_served_fakes_answer_the_generated_clients() -> None:
         assert [p.to_dict() for p in points] == expected(
             "BTCUSDT.P", ACCOUNTS, "1h", NOW_S - 7200, NOW_S
         )
-        coin_window = {**window, "period": binance_coin_futures_api.models.Period.HOUR_1}
+        coin_window = {**window, "period": CoinPeriod.HOUR_1}
         with binance_coin_futures_api.Client(base_url=coin_m.base_url) as api:
             coin_points = coin_positions.sync(client=api, pair="BTCUSD", **coin_window)
         assert isinstance(coin_points, list)
