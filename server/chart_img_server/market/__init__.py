@@ -5,7 +5,7 @@ from ._catalog import Catalog, Denomination, Margin, Market
 from ._intervals import Interval, Window
 from ._series import COLUMNS, Series, SeriesKind, build_from_daily
 from ._shapes import Candles, Columns, Line, Mirrored, Profile, Side, StudySeries
-from ._source import MarketDataError, MarketSource, UpstreamBusyError
+from ._source import MarketDataError, MarketSource, SeriesSource, UpstreamBusyError
 from ._studies import (
     AGGREGATE_QUOTES,
     ChartPlan,
@@ -57,6 +57,7 @@ __all__ = [
     "Scope",
     "Series",
     "SeriesKind",
+    "SeriesSource",
     "Side",
     "StudyPlan",
     "StudySeries",

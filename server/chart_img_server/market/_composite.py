@@ -9,14 +9,14 @@ import anyio
 from ._catalog import Catalog
 from ._intervals import Window
 from ._series import Series, SeriesKind
-from ._source import MarketSource
+from ._source import MarketSource, SeriesSource
 from ._studies import Need
 
 
 class CompositeSource:
     """The primary source's catalogue and series, but `others[kind]`'s series of that kind."""
 
-    def __init__(self, primary: MarketSource, others: Mapping[SeriesKind, MarketSource]) -> None:
+    def __init__(self, primary: MarketSource, others: Mapping[SeriesKind, SeriesSource]) -> None:
         self._primary = primary
         self._others = dict(others)
         credited = [primary.mark.removeprefix("Data: ")]
@@ -33,13 +33,13 @@ class CompositeSource:
 
     async def fetch(self, needs: Sequence[Need], window: Window) -> dict[Need, Series]:
         """Each source's needs fetched at the same time; the first failure fails them all."""
-        by_source: dict[int, tuple[MarketSource, list[Need]]] = {}
+        by_source: dict[int, tuple[SeriesSource, list[Need]]] = {}
         for need in needs:
-            source = self._others.get(need.kind, self._primary)
+            source: SeriesSource = self._others.get(need.kind, self._primary)
             by_source.setdefault(id(source), (source, []))[1].append(need)
         found: dict[Need, Series] = {}
 
-        async def fetch_from(source: MarketSource, wanted: list[Need]) -> None:
+        async def fetch_from(source: SeriesSource, wanted: list[Need]) -> None:
             found.update(await source.fetch(wanted, window))
 
         try:

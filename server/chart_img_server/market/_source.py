@@ -11,8 +11,8 @@ from ._series import Series, SeriesKind
 from ._studies import Need
 
 
-class MarketSource(Protocol):
-    """A supplier of raw per-market series and of the catalogue of its markets."""
+class SeriesSource(Protocol):
+    """A supplier of raw per-market series of some kinds."""
 
     @property
     def name(self) -> str:
@@ -22,10 +22,6 @@ class MarketSource(Protocol):
     @property
     def mark(self) -> str:
         """The small text on every chart that says where its data comes from."""
-        ...
-
-    async def catalog(self) -> Catalog:
-        """The exchanges and markets the source can chart now."""
         ...
 
     def serves(self, kind: SeriesKind) -> bool:
@@ -42,6 +38,14 @@ class MarketSource(Protocol):
 
     async def aclose(self) -> None:
         """Closes what the source opened (HTTP clients, tasks)."""
+        ...
+
+
+class MarketSource(SeriesSource, Protocol):
+    """A supplier of raw per-market series and of the catalogue of its markets."""
+
+    async def catalog(self) -> Catalog:
+        """The exchanges and markets the source can chart now."""
         ...
 
 

@@ -96,6 +96,9 @@ class TopTraderSource:
         found |= await self._okx_bars.series(okx, window, self._fetch_okx)
         return {n: found.get(n) or Series.empty(n.kind, window.time) for n in needs}
 
+    async def aclose(self) -> None:
+        return None
+
     async def _fetch_binance(
         self, kind: SeriesKind, group: Sequence[SeriesKey], start: int
     ) -> dict[SeriesKey, Rows]:
