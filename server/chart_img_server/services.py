@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from .auth import StaticKeys
-from .market import MarketSource, SyntheticSource
-from .market.coinalyze import open_coinalyze
+from .market import MarketSource, open_market
 from .rate_limit import TokenBuckets
 from .settings import Settings
 from .storage import LocalStorage, StoredObject
@@ -71,7 +70,7 @@ async def open_services(
     async with contextlib.AsyncExitStack() as stack:
         market = given.market
         if market is None:
-            market = await stack.enter_async_context(_open_market(settings))
+            market = await stack.enter_async_context(open_market(settings))
         yield Services(
             market=market,
             limiter=given.limiter
@@ -81,11 +80,3 @@ async def open_services(
             keys=given.keys or StaticKeys.from_settings(settings),
         )
 
-
-@contextlib.asynccontextmanager
-async def _open_market(settings: Settings) -> AsyncIterator[MarketSource]:
-    if settings.market == "coinalyze":
-        async with open_coinalyze(settings) as source:
-            yield source
-        return
-    yield SyntheticSource()

@@ -45,6 +45,16 @@ class Settings:
         default=None, repr=False, metadata={ENV_NAME: "COINALYZE_API_KEY"}
     )
     coinalyze_calls_per_minute: int = 40
+    binance_futures_url: str = "https://fapi.binance.com"
+    binance_coin_futures_url: str = "https://dapi.binance.com"
+    binance_calls_per_minute: int = 200
+    okx_url: str = "https://www.okx.com"
+    okx_calls_per_minute: int = 120
+    coingecko_url: str = "https://api.coingecko.com/api/v3"
+    coingecko_api_key: str | None = field(
+        default=None, repr=False, metadata={ENV_NAME: "COINGECKO_API_KEY"}
+    )
+    coingecko_calls_per_minute: int = 30
     market_refresh: float = 60.0
     market_cache_bars: int = 1_000_000
     catalog_refresh: float = 3600.0
@@ -75,6 +85,9 @@ class Settings:
         _require(
             self.coinalyze_calls_per_minute >= 1, "coinalyze_calls_per_minute", "be at least 1"
         )
+        for upstream in ("binance", "okx", "coingecko"):
+            calls = getattr(self, f"{upstream}_calls_per_minute")
+            _require(calls >= 1, f"{upstream}_calls_per_minute", "be at least 1")
         _require(self.market_refresh > 0, "market_refresh", "be positive")
         _require(self.market_cache_bars >= 1, "market_cache_bars", "be at least 1")
         _require(self.catalog_refresh > 0, "catalog_refresh", "be positive")
@@ -115,6 +128,24 @@ class Settings:
             coinalyze_api_key=variables.get("COINALYZE_API_KEY", "").strip() or None,
             coinalyze_calls_per_minute=env.get(
                 "COINALYZE_CALLS_PER_MINUTE", int, defaults.coinalyze_calls_per_minute
+            ),
+            binance_futures_url=env.get(
+                "BINANCE_FUTURES_URL", _base_url, defaults.binance_futures_url
+            ),
+            binance_coin_futures_url=env.get(
+                "BINANCE_COIN_FUTURES_URL", _base_url, defaults.binance_coin_futures_url
+            ),
+            binance_calls_per_minute=env.get(
+                "BINANCE_CALLS_PER_MINUTE", int, defaults.binance_calls_per_minute
+            ),
+            okx_url=env.get("OKX_URL", _base_url, defaults.okx_url),
+            okx_calls_per_minute=env.get(
+                "OKX_CALLS_PER_MINUTE", int, defaults.okx_calls_per_minute
+            ),
+            coingecko_url=env.get("COINGECKO_URL", _base_url, defaults.coingecko_url),
+            coingecko_api_key=variables.get("COINGECKO_API_KEY", "").strip() or None,
+            coingecko_calls_per_minute=env.get(
+                "COINGECKO_CALLS_PER_MINUTE", int, defaults.coingecko_calls_per_minute
             ),
             market_refresh=env.get("MARKET_REFRESH", float, defaults.market_refresh),
             market_cache_bars=env.get("MARKET_CACHE_BARS", int, defaults.market_cache_bars),

@@ -3,6 +3,7 @@
 from ._assets import Asset, parse_asset
 from ._catalog import Catalog, Denomination, Margin, Market
 from ._intervals import Interval, Window
+from ._open import open_market
 from ._series import COLUMNS, Series, SeriesKind, build_from_daily
 from ._shapes import Candles, Columns, Line, Mirrored, Profile, Side, StudySeries
 from ._source import MarketDataError, MarketSource, SeriesSource, UpstreamBusyError
@@ -71,6 +72,7 @@ __all__ = [
     "derive_study",
     "generate_synthetic",
     "native_series",
+    "open_market",
     "parse_asset",
     "plan_chart",
     "price_bars",
