@@ -5,42 +5,115 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import uvicorn
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .access_log import log_formatter
 from .app import create_app
+from .serving import server_config
 from .settings import Settings
 
 # Time for in-flight renders to finish once a shutdown begins.
 _SHUTDOWN_GRACE_SECONDS = 5.0
+# uvicorn's: the exit status when the application's start-up failed, and the listen backlog.
+_STARTUP_FAILURE = 3
+_BACKLOG = 2048
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = _settings(_parser().parse_args(argv))
     except ValueError as exc:
-        print(f"chart-img-server: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc), 2)
     _configure_logging(settings.log_format)
     try:
         app = create_app(settings)
     except ValueError as exc:
-        print(f"chart-img-server: {exc}", file=sys.stderr)
-        return 2
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        access_log=False,
-        server_header=False,
-        log_config=None,
-        timeout_graceful_shutdown=int(settings.render_timeout + _SHUTDOWN_GRACE_SECONDS),
+        return _fail(str(exc), 2)
+    # What can fail at start-up for want of a directory or a port fails here, in one line,
+    # before the lifespan opens services (and makes up a key) for a server that cannot run.
+    try:
+        settings.storage_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return _fail(f"cannot create the storage directory {settings.storage_dir}: {_why(exc)}")
+    try:
+        sock = _listen(settings.host, settings.port)
+    except OSError as exc:
+        return _fail(f"cannot listen on {settings.host} port {settings.port}: {_why(exc)}")
+    with sock:
+        config = server_config(
+            _OneLineStartupErrors(app),
+            settings,
+            host=settings.host,
+            port=settings.port,
+            timeout_graceful_shutdown=int(settings.render_timeout + _SHUTDOWN_GRACE_SECONDS),
+        )
+        server = uvicorn.Server(config)
+        # uvicorn announces only the sockets it binds itself: say where this one listens.
+        app.state.server.on_started.append(lambda: _announce(sock))
+        server.run(sockets=[sock])
+    return 0 if server.started else _STARTUP_FAILURE
+
+
+class _OneLineStartupErrors:
+    """The app, but a start-up that fails for a reason it names (a `ValueError` or `OSError`
+    from a service, such as an unreadable keys file) is logged as that reason, in one line,
+    not as a traceback."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_reason(message: Message) -> None:
+            # Starlette sends this from inside the `except` that caught the failure.
+            failure = sys.exc_info()[1]
+            if message["type"] == "lifespan.startup.failed" and isinstance(
+                failure, (ValueError, OSError)
+            ):
+                message = {**message, "message": f"chart-img-server: {failure}"}
+            await send(message)
+
+        await self.app(scope, receive, send_reason)
+
+
+def _fail(message: str, status: int = 1) -> int:
+    print(f"chart-img-server: {message}", file=sys.stderr)
+    return status
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _announce(sock: socket.socket) -> None:
+    host, port = sock.getsockname()[:2]
+    where = f"[{host}]:{port}" if sock.family == socket.AF_INET6 else f"{host}:{port}"
+    logging.getLogger("uvicorn.error").info(
+        "Uvicorn running on http://%s (Press CTRL+C to quit)", where
     )
-    return 0
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket, as uvicorn would bind it."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(_BACKLOG)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def _parser() -> argparse.ArgumentParser:

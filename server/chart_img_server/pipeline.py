@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 import anyio
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from .chart import ChartRequest
 from .errors import ApiError
@@ -30,6 +30,8 @@ from .spec import StudyRules
 from .validation import ChartRequestParser
 
 logger = logging.getLogger("chart_img_server")
+# Logged when a client leaves before its request is read; nobody receives the answer.
+CLIENT_CLOSED_REQUEST = 499
 
 
 class ChartPipeline:
@@ -114,8 +116,12 @@ async def _read_body(request: Request, limit: int) -> bytes:
         if int(declared) > limit:
             raise ApiError(413, "Payload Too Large")
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise ApiError(413, "Payload Too Large")
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise ApiError(413, "Payload Too Large")
+    except ClientDisconnect:
+        # The client's doing, not a fault: one access line, with nginx's status for it.
+        raise ApiError(CLIENT_CLOSED_REQUEST, "Client Closed Request") from None
     return bytes(body)

@@ -7,12 +7,15 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from .app import ServerState, create_app
 from .auth import configured_keys
+from .limits import http_protocol
 from .render_pool import Renderer
 from .settings import Settings
 
@@ -41,10 +44,7 @@ def running_server(
     state: ServerState = app.state.server
     with _listening_socket() as sock:
         port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            app, lifespan="on", log_config=None, access_log=False, server_header=False
-        )
-        server = uvicorn.Server(config)
+        server = uvicorn.Server(server_config(app, settings))
         settled = threading.Event()
         thread = threading.Thread(
             target=_serve, args=(server, sock, settled), name=f"chart-img-server:{port}"
@@ -60,6 +60,20 @@ def running_server(
         finally:
             server.should_exit = True
             thread.join()
+
+
+def server_config(app: ASGIApp, settings: Settings, **options: Any) -> uvicorn.Config:
+    """uvicorn's configuration for the app: its lifespan on, our access log, the connection
+    limits of `settings` (see `limits`)."""
+    return uvicorn.Config(
+        app,
+        http=http_protocol(settings),
+        lifespan="on",
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        **options,
+    )
 
 
 def _serve(server: uvicorn.Server, sock: socket.socket, settled: threading.Event) -> None:

@@ -4,7 +4,9 @@ spec's shape, and the server answers the next request as if nothing happened."""
 from __future__ import annotations
 
 import json
+import logging
 import socket
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -461,3 +463,76 @@ def test_the_spec_bounds_are_covered() -> None:
     numeric = {field for field, schema in BOUNDS.items() if "minimum" in schema}
     assert numeric == {field for field, _, _ in _numeric_bounds()}
     assert isinstance(SPEC, ApiSpec)
+
+
+# Connections: the request head is bounded before the application sees it, and a client that
+# leaves mid-body is its own doing.
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"x-big: " + b"a" * 1_000_000 + b"\r\n",
+        b"".join(b"x-field-%d: 1\r\n" % n for n in range(1_000)),
+        b"cookie: " + b"c=1; " * 10_000 + b"\r\n",
+    ],
+    ids=["one-huge-field", "many-fields", "long-cookie"],
+)
+def test_an_oversized_request_head_is_431(
+    client: httpx.Client, server: RunningServer, head: bytes
+) -> None:
+    received = _raw_request(
+        server, b"GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\n" + head + b"\r\n"
+    )
+    status_line, _, rest = received.partition(b"\r\n")
+    assert status_line == b"HTTP/1.1 431 Request Header Fields Too Large"
+    assert json.loads(rest.partition(b"\r\n\r\n")[2]) == {
+        "message": "Request Header Fields Too Large"
+    }
+    assert_healthy(client)
+
+
+class _AccessRecords(logging.Handler):
+    def __init__(self, client: str) -> None:
+        super().__init__()
+        self.client = client
+        self.statuses: list[int] = []
+        self.errors: list[logging.LogRecord] = []
+        self.logged = threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.ERROR or record.exc_info:
+            self.errors.append(record)
+        if getattr(record, "client", None) == self.client:
+            self.statuses.append(getattr(record, "status", 0))
+            self.logged.set()
+
+
+def test_a_client_leaving_mid_body_is_one_access_line_not_a_500(
+    client: httpx.Client, server: RunningServer
+) -> None:
+    address = urlsplit(server.base_url)
+    loggers = [logging.getLogger(name) for name in ("chart_img_server", "uvicorn")]
+    with socket.create_connection((address.hostname or "", address.port or 80), 10) as raw:
+        host, port = raw.getsockname()[:2]
+        records = _AccessRecords(f"{host}:{port}")
+        levels = [logger.level for logger in loggers]
+        for logger in loggers:
+            logger.addHandler(records)
+            logger.setLevel(logging.INFO)
+        try:
+            raw.sendall(
+                b"POST " + CHART_PATH.encode() + b" HTTP/1.1\r\nhost: 127.0.0.1\r\n"
+                b"x-api-key: " + CONFORMANCE_KEY.encode() + b"\r\n"
+                b"content-type: application/json\r\ncontent-length: 5000\r\n\r\n"
+                b'{"width": 8'
+            )
+            raw.close()
+            assert records.logged.wait(10)
+        finally:
+            for logger, level in zip(loggers, levels, strict=True):
+                logger.removeHandler(records)
+                logger.setLevel(level)
+    assert records.statuses == [499]
+    assert records.errors == []
+    assert_healthy(client)

@@ -108,3 +108,54 @@ def test_settings_from_env_parse_every_variable(tmp_path: Path) -> None:
 def test_bad_environment_values_are_named(name: str, value: str) -> None:
     with pytest.raises(ValueError, match=f"(?i){name}"):
         Settings.from_env({f"CHART_IMG_SERVER_{name}": value})
+
+
+def _start_failure(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Runs the server where it cannot start; it must stop by itself."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CHART_IMG_SERVER_")}
+    return subprocess.run(
+        [sys.executable, "-m", "chart_img_server", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean | {"CHART_IMG_SERVER_STORAGE_DIR": str(tmp_path / "storage")} | env,
+        check=False,
+    )
+
+
+def test_a_port_in_use_is_one_line_and_no_key(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = _start_failure(tmp_path, "--port", str(port))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"chart-img-server: cannot listen on 127.0.0.1 port {port}: Address already in use"
+    ]
+
+
+def test_a_storage_directory_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    result = _start_failure(tmp_path, "--storage-dir", str(blocker / "storage"))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"chart-img-server: cannot create the storage directory {blocker / 'storage'}: "
+        "Not a directory"
+    ]
+
+
+def test_a_service_that_cannot_open_is_one_error_line_not_a_traceback(tmp_path: Path) -> None:
+    missing = tmp_path / "no-keys.txt"
+    result = _start_failure(tmp_path, "--port", str(_free_port()), "--keys-file", str(missing))
+    assert result.returncode == 3
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if " ERROR " in line]
+    assert len(errors) == 2, result.stderr
+    assert errors[0].endswith(
+        f"chart-img-server: cannot read the keys file {missing}: No such file or directory"
+    )
+    assert errors[1].endswith("Application startup failed. Exiting.")
