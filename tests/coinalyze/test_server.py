@@ -66,7 +66,10 @@ def test_draws_real_data_and_refuses_what_upstream_does_not_list(tmp_path: Path)
             server, {"interval": "4h", "studies": ["Aggregated CVD Spot", "Open Interest"]}
         )
         unknown = _post(server, {"symbol": "BINANCE:NOSUCHUSDT.P"})
-        top = _post(server, {"studies": ["Long/Short Positions Ratio Top Traders"]})
+        top = _post(
+            server,
+            {"symbol": "BYBIT:BTCUSDT.P", "studies": ["Long/Short Positions Ratio Top Traders"]},
+        )
     assert chart.status_code == 200, chart.text
     assert Image.open(io.BytesIO(chart.content)).size == (800, 600)
     assert all(call.status == 200 for call in fake.calls)
@@ -74,8 +77,8 @@ def test_draws_real_data_and_refuses_what_upstream_does_not_list(tmp_path: Path)
     assert unknown.json() == {"message": "Invalid Symbol"}
     assert top.status_code == 422
     assert top.json() == {
-        "message": 'Study "Long/Short Positions Ratio Top Traders" is not available '
-        "from the coinalyze market source"
+        "message": 'Study "Long/Short Positions Ratio Top Traders" is available '
+        "for BINANCE and OKX symbols only"
     }
 
 
