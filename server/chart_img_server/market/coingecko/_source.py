@@ -16,7 +16,7 @@ import datetime
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
 import anyio
@@ -43,6 +43,12 @@ HISTORY = datetime.timedelta(days=365)
 _DAY = 86_400
 # Span asked for -> the granularity CoinGecko answers with, finest first.
 _SPAN_CLASSES = ((_DAY, "5-minute"), (90 * _DAY, "hourly"), (math.inf, "daily"))
+# The generated client's operations this source calls, as module names, for the docs:
+# the market caps of each kind it serves, and the look-up of a coin's id.
+ENDPOINT_MODULES: Mapping[SeriesKind, tuple[str, ...]] = {
+    SeriesKind.MARKET_CAP: (get_coin_market_chart_range.__name__,)
+}
+ID_MODULES: tuple[str, ...] = (get_coins_list.__name__, get_coins_markets.__name__)
 
 
 @dataclasses.dataclass(slots=True)

@@ -58,6 +58,16 @@ BINANCE_HISTORY = datetime.timedelta(days=30)
 BINANCE_MAX_POINTS = 500
 OKX_MAX_POINTS = 100
 _COIN_M = "coin-m:"  # marks a Binance key whose series comes from `dapi`
+# The generated clients' operations `fetch` calls for each kind, as module names
+# (`binance_futures_api.api.futures_data.get_top_long_short_account_ratio`), for the docs.
+ENDPOINT_MODULES: Mapping[SeriesKind, tuple[str, ...]] = {
+    SeriesKind.TOP_TRADER_ACCOUNTS: tuple(
+        m.__name__ for m in (usdm_accounts, coin_accounts, get_top_trader_account_ratio)
+    ),
+    SeriesKind.TOP_TRADER_POSITIONS: tuple(
+        m.__name__ for m in (usdm_positions, coin_positions, get_top_trader_position_ratio)
+    ),
+}
 
 
 class TopTraderSource:
