@@ -19,12 +19,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .access_log import AccessLogMiddleware
-from .auth import presented_key
+from .auth import client_id, presented_key
 from .errors import ApiError, error_response
 from .market import Catalog, MarketDataError, UpstreamBusyError
+from .middleware import RESPONSE_HEADERS, middleware
 from .pipeline import ChartPipeline
 from .render_pool import Renderer, RenderPool, default_renderer
-from .services import ServiceOverrides, Services, open_services
+from .services import READY, ServiceOverrides, Services, open_services, readiness
 from .settings import Settings
 from .spec import ApiSpec, load_spec
 from .storage import StoredObject
@@ -36,6 +37,9 @@ IMAGE_MEDIA_TYPES = {"png": "image/png", "jpeg": "image/jpeg"}
 STORAGE_ROUTE = "/storage"
 MARKET_BUSY = "Market Data Rate Limited"
 MARKET_UNAVAILABLE = "Market Data Unavailable"
+TOO_MANY_FAILED_KEYS = "Too Many Failed Attempts"
+# Seconds each service has to answer a readiness probe.
+READINESS_TIMEOUT = 2.0
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -92,6 +96,7 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/healthz", api.health, methods=["GET"]),
+            Route("/readyz", api.ready, methods=["GET"]),
             Route("/v3/coinalyze/exchange/list", api.guarded(api.exchanges), methods=["GET"]),
             Route(
                 "/v3/coinalyze/exchange/{exchange_id}",
@@ -106,10 +111,12 @@ def create_app(
             ),
             Route(STORAGE_ROUTE + "/{key:path}", api.stored_object, methods=["GET"]),
         ],
-        middleware=[Middleware(AccessLogMiddleware)],
+        middleware=[Middleware(AccessLogMiddleware), *middleware(settings)],
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
         lifespan=api.lifespan,
     )
+    # Paths match exactly: `/healthz/` is 404, not a redirect to a URL built from `Host`.
+    app.router.redirect_slashes = False
     app.state.server = state
     return app
 
@@ -160,7 +167,14 @@ class _Api:
             services = self.state.services
             try:
                 key = presented_key(request)
+                client = client_id(request.scope)
+                # A client that failed too often is refused before its key is checked, so that
+                # the answer tells nothing about the key.
+                locked = await services.logins.wait(client)
+                if locked is not None:
+                    raise ApiError(429, TOO_MANY_FAILED_KEYS, {"Retry-After": str(locked)})
                 if not await services.keys.accepts(key):
+                    await services.logins.failed(client)
                     raise ApiError(403, "Invalid API Key")
                 wait = await services.limiter.acquire(key)
                 if wait is not None:
@@ -179,7 +193,19 @@ class _Api:
         return guarded_endpoint
 
     async def health(self, request: Request) -> Response:
+        """Liveness: the process answers. Whether it can serve is `/readyz`'s question."""
         return JSONResponse({"status": "ok"})
+
+    async def ready(self, request: Request) -> Response:
+        """Readiness: 200 when every service answers, else 503 naming those that do not."""
+        if not self.state.started.is_set():
+            return JSONResponse({"status": "starting", "services": {}}, 503)
+        services = await readiness(self.state.services, READINESS_TIMEOUT)
+        failing = [name for name, state in services.items() if state != READY]
+        if failing:
+            body = {"status": "unavailable", "failing": failing, "services": services}
+            return JSONResponse(body, 503)
+        return JSONResponse({"status": "ready", "services": services})
 
     async def exchanges(self, request: Request) -> Response:
         catalog = await self.state.services.market.catalog()
@@ -202,7 +228,11 @@ class _Api:
 
     async def store_chart(self, request: Request) -> Response:
         image, image_format = await self.state.pipeline.image(request)
-        stored = await self.state.services.storage.put(image, image_format)
+        try:
+            stored = await self.state.services.storage.put(image, image_format)
+        except OSError as failure:
+            logger.error("storing a chart failed: %s", failure.strerror or failure)
+            return error_response(500)
         return JSONResponse(
             {
                 "url": self._public_url(request, stored),
@@ -261,4 +291,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
-    return error_response(500)
+    # Starlette answers this outside the middleware: the headers they add are added here.
+    response = error_response(500)
+    response.headers.update(RESPONSE_HEADERS)
+    return response

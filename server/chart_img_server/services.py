@@ -1,23 +1,39 @@
 """The services a server is assembled from, each behind a small async interface.
 
 The lifespan opens them from the settings, and closes what they opened; tests pass their
-own in place of any of them.
+own in place of any of them. `/readyz` asks each whether it can serve now: a service says so
+with `check_ready` (see `Checkable`), and the market source by loading its catalogue.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+import dataclasses
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from .auth import StaticKeys
-from .market import MarketSource, open_market
+import anyio
+
+from .auth import FailedLogins, StaticKeys
+from .market import MarketDataError, MarketSource, open_market
 from .rate_limit import TokenBuckets
 from .settings import Settings
 from .storage import LocalStorage, StoredObject
 
-__all__ = ["KeyStore", "Limiter", "MarketSource", "ObjectStore", "Services", "open_services"]
+__all__ = [
+    "Checkable",
+    "KeyStore",
+    "Limiter",
+    "LoginThrottle",
+    "MarketSource",
+    "ObjectStore",
+    "Services",
+    "open_services",
+    "readiness",
+]
+
+READY = "ok"
 
 
 class KeyStore(Protocol):
@@ -35,6 +51,25 @@ class Limiter(Protocol):
         ...
 
 
+class LoginThrottle(Protocol):
+    async def wait(self, client: str) -> int | None:
+        """None when the client may present a key now, else the seconds until it may."""
+        ...
+
+    async def failed(self, client: str) -> None:
+        """Counts a wrong key presented by the client."""
+        ...
+
+
+@runtime_checkable
+class Checkable(Protocol):
+    """A service that can tell whether it serves now (a store, a shared limiter)."""
+
+    async def check_ready(self) -> str | None:
+        """None when ready, else why not, in a few words fit for an unauthenticated caller."""
+        ...
+
+
 class ObjectStore(Protocol):
     async def put(self, data: bytes, image_format: str) -> StoredObject: ...
 
@@ -49,6 +84,7 @@ class Services:
     limiter: Limiter
     storage: ObjectStore
     keys: KeyStore
+    logins: LoginThrottle
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +95,7 @@ class ServiceOverrides:
     limiter: Limiter | None = None
     storage: ObjectStore | None = None
     keys: KeyStore | None = None
+    logins: LoginThrottle | None = None
 
 
 @contextlib.asynccontextmanager
@@ -78,5 +115,45 @@ async def open_services(
             storage=given.storage
             or LocalStorage(settings.storage_dir, settings.storage_retention, settings.clock),
             keys=given.keys or StaticKeys.from_settings(settings),
+            logins=given.logins or FailedLogins.from_settings(settings),
         )
 
+
+async def readiness(services: Services, timeout: float) -> dict[str, str]:
+    """Each service's state, `ok` or why it cannot serve now; every check is given `timeout`
+    seconds, and they run at once."""
+    checks: dict[str, Callable[[], Awaitable[str | None]]] = {"market": _market_check(services)}
+    for item in dataclasses.fields(services):
+        service = getattr(services, item.name)
+        if item.name != "market" and isinstance(service, Checkable):
+            checks[item.name] = service.check_ready
+    states: dict[str, str] = {}
+
+    async def run(name: str, check: Callable[[], Awaitable[str | None]]) -> None:
+        try:
+            with anyio.fail_after(timeout):
+                states[name] = await check() or READY
+        except TimeoutError:
+            states[name] = f"no answer within {timeout:g} s"
+        except Exception as exc:  # a probe that fails is an answer: not ready
+            states[name] = f"check failed ({type(exc).__name__})"
+
+    async with anyio.create_task_group() as tasks:
+        for name, check in checks.items():
+            tasks.start_soon(run, name, check)
+    return {name: states[name] for name in checks}
+
+
+def _market_check(services: Services) -> Callable[[], Awaitable[str | None]]:
+    market = services.market
+    if isinstance(market, Checkable):
+        return market.check_ready
+
+    async def catalogue_loaded() -> str | None:
+        try:
+            await market.catalog()
+        except MarketDataError as failure:
+            return failure.reason
+        return None
+
+    return catalogue_loaded

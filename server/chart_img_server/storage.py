@@ -1,13 +1,15 @@
 """Stored chart images in a local directory, kept until they expire.
 
 Each image is written atomically, then its metadata; the metadata file is the commit
-marker, so an image whose metadata is absent (a crash mid-write) is never served.
+marker, so an image whose metadata is absent (a crash mid-write) is never served. When the
+metadata cannot be written (a full disk), the image is deleted before the error is raised.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime
+import errno
 import hashlib
 import json
 import os
@@ -30,6 +32,8 @@ KEY_PATTERN = re.compile(
 _META_SUFFIX = ".meta.json"
 _TEMP_PREFIX = ".tmp-"
 _STALE_TEMP_AGE = datetime.timedelta(hours=1)
+# Below this much free space the store says it is not ready: a few of the largest charts.
+MIN_FREE_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,10 @@ class LocalStorage:
         """Deletes expired objects, and files left by interrupted writes; returns the count."""
         return await anyio.to_thread.run_sync(self._purge_expired)
 
+    async def check_ready(self) -> str | None:
+        """None when a file can be written and synced here and space is left, else why not."""
+        return await anyio.to_thread.run_sync(self._check_ready)
+
     def _put(self, data: bytes, image_format: str) -> StoredObject:
         created_at = self._clock()
         extension = EXTENSIONS[image_format]
@@ -81,8 +89,29 @@ class LocalStorage:
         path = self.root / key
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(path, data)
-        _write_atomically(_meta_path(path), _encode_meta(stored))
+        try:
+            _write_atomically(_meta_path(path), _encode_meta(stored))
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
         return stored
+
+    def _check_ready(self) -> str | None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            descriptor, probe = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=self.root)
+            try:
+                os.write(descriptor, b"ready")
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+                os.unlink(probe)
+            free = _free_bytes(self.root)
+        except OSError as exc:
+            return f"not writable ({exc.strerror or type(exc).__name__})"
+        if free < MIN_FREE_BYTES:
+            return f"full ({free // 1024} KiB free, {MIN_FREE_BYTES // 1024} KiB needed)"
+        return None
 
     def _get(self, key: str) -> tuple[StoredObject, bytes] | None:
         path = self._path(key)
@@ -128,6 +157,14 @@ class LocalStorage:
         root = self.root.resolve()
         path = (root / key).resolve()
         return path if path.is_relative_to(root) else None
+
+
+def _free_bytes(directory: Path) -> int:
+    """Bytes an unprivileged writer may still use on the directory's file system."""
+    usage = os.statvfs(directory)
+    if usage.f_flag & os.ST_RDONLY:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+    return usage.f_bavail * usage.f_frsize
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

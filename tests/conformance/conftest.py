@@ -1,4 +1,5 @@
-"""The reference app under conformance test: fixed key and clock, no rate limit."""
+"""The reference app under conformance test: fixed key and clock, no rate limit, and no
+throttle on failed keys (Schemathesis presents a wrong key to every operation)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ def conformance_settings(storage_dir: Path) -> Settings:
         keys=(CONFORMANCE_KEY,),
         storage_dir=storage_dir,
         rate_limit=0,
+        failed_auth_rate=0,
         clock=lambda: FIXED_NOW,
     )
 

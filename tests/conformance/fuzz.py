@@ -71,8 +71,12 @@ def _target(url: str, key: str) -> Iterator[Target]:
     from chart_img_server import Settings, running_server
 
     with tempfile.TemporaryDirectory(prefix="chart-img-fuzz-") as storage:
+        # No rate limit and no failed-key throttle: `ignored_auth` sends a wrong key each case.
         settings = Settings(
-            keys=(secrets.token_urlsafe(24),), storage_dir=Path(storage), rate_limit=0
+            keys=(secrets.token_urlsafe(24),),
+            storage_dir=Path(storage),
+            rate_limit=0,
+            failed_auth_rate=0,
         )
         with running_server(settings) as server:
             print(f"fuzz: reference server at {server.base_url}")

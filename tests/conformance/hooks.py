@@ -30,6 +30,8 @@ CHART_OPERATION = "captureAdvancedChart"
 STORAGE_OPERATION = "storeAdvancedChart"
 IMAGE_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG"}
 AUTH_REFUSALS = (401, 403)
+# What every answer of an operation carries (spec decision 19).
+EXPECTED_HEADERS = {"x-content-type-options": "nosniff", "cache-control": "no-store"}
 
 
 class RequestedImage(NamedTuple):
@@ -155,6 +157,21 @@ def stored_chart_is_served(
         media_type = served.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         problems += image_problems(served.content, media_type, expected)
     _fail("Stored chart", problems)
+    return True
+
+
+@schemathesis.check
+def answers_are_neither_sniffed_nor_cached(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
+) -> bool | None:
+    """Spec decision 19: `X-Content-Type-Options: nosniff` and `Cache-Control: no-store` on every
+    answer of an operation, errors included."""
+    problems = [
+        f"{name} is {values or 'absent'}, not {expected!r}"
+        for name, expected in EXPECTED_HEADERS.items()
+        if (values := response.headers.get(name) or []) != [expected]
+    ]
+    _fail("Answer headers", problems)
     return True
 
 

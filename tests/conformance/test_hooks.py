@@ -10,12 +10,14 @@ from typing import Any
 
 import pytest
 import schemathesis
+from chart_img_server.middleware import ResponseHeadersMiddleware
 from chart_img_server.spec import load_spec
 from PIL import Image
 from schemathesis import Case
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -109,6 +111,7 @@ def test_the_hook_drops_only_studies_the_chart_cannot_show() -> None:
 def _fake_server(
     chart: Callable[[], Response] | None = None,
     stored: Callable[[], Response] | None = None,
+    headers: bool = True,
 ) -> Starlette:
     """A server that answers whatever a test wants, to see the checks refuse it."""
     image = _image(800, 600)
@@ -140,7 +143,8 @@ def _fake_server(
             Route(CHART_PATH, chart_endpoint, methods=["POST"]),
             Route(STORAGE_PATH, storage_endpoint, methods=["POST"]),
             Route(STORED_PATH, stored_endpoint, methods=["GET"]),
-        ]
+        ],
+        middleware=[Middleware(ResponseHeadersMiddleware)] if headers else [],
     )
 
 
@@ -195,6 +199,12 @@ def test_a_conforming_fake_passes() -> None:
             CHART_PATH,
             {},
             "configured ApiKeyHeader key was refused",
+        ),
+        (
+            _fake_server(headers=False),
+            CHART_PATH,
+            {},
+            "x-content-type-options is absent, not 'nosniff'",
         ),
     ],
 )

@@ -536,3 +536,59 @@ def test_a_client_leaving_mid_body_is_one_access_line_not_a_500(
     assert records.statuses == [499]
     assert records.errors == []
     assert_healthy(client)
+
+
+# Hosts, headers and failed keys (issue 12, items 8-10), over a real socket.
+
+
+@pytest.mark.parametrize(
+    "host", ["evil.example", "evil.example:80", "127.0.0.1:1@evil.example", "localhost.evil"]
+)
+def test_a_host_not_configured_never_reaches_a_url(client: httpx.Client, host: str) -> None:
+    response = client.post(STORAGE_PATH, headers={**KEY, "host": host})
+    assert_documented(response, STORAGE_PATH, "post", 400)
+    assert response.json() == {"message": "Invalid Host"}
+    slash = client.get(LIST_PATH + "/", headers={**KEY, "host": host})
+    assert slash.status_code == 400
+    assert "location" not in slash.headers
+    assert_healthy(client)
+
+
+def test_a_trailing_slash_is_never_redirected(client: httpx.Client) -> None:
+    response = client.get(LIST_PATH + "/", headers=KEY)
+    assert (response.status_code, response.json()) == (404, {"message": "Not Found"})
+    assert "location" not in response.headers
+
+
+@pytest.mark.parametrize("path", ["/healthz", LIST_PATH, "/nowhere", "/readyz"])
+def test_answers_are_not_sniffed_cached_or_bannered(client: httpx.Client, path: str) -> None:
+    response = client.get(path, headers=KEY)
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"
+    assert "server" not in response.headers
+
+
+def test_readiness_is_answered(client: httpx.Client) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ready"
+
+
+def test_a_flood_of_wrong_keys_is_throttled(tmp_path: Path) -> None:
+    import dataclasses
+
+    settings = dataclasses.replace(
+        conformance_settings(tmp_path), failed_auth_rate=0.2, failed_auth_burst=10
+    )
+    with (
+        running_server(settings) as server,
+        httpx.Client(base_url=server.base_url, timeout=30) as http,
+    ):
+        statuses = [
+            http.get(LIST_PATH, headers={"x-api-key": f"guess-{n}"}).status_code for n in range(200)
+        ]
+        assert statuses[:10] == [403] * 10
+        assert set(statuses[10:]) == {429}
+        refused = http.get(LIST_PATH, headers=KEY)
+        assert_documented(refused, LIST_PATH, "get", 429)
+        assert int(refused.headers["retry-after"]) >= 1

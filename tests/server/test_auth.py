@@ -1,20 +1,25 @@
 from __future__ import annotations
 
+import dataclasses
+import hmac
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
-from chart_img_server import Settings
-from chart_img_server.auth import StaticKeys
+from chart_img_server import Settings, create_app
+from chart_img_server.auth import FailedLogins, StaticKeys, client_id
 from chart_img_server.spec import ApiSpec
 from starlette.testclient import TestClient
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .conftest import (
     CHART_PATH,
     LIST_PATH,
     STORAGE_PATH,
     TEST_API_KEY,
+    ManualMonotonic,
     assert_documented,
 )
 
@@ -133,3 +138,131 @@ def test_keys_never_reach_the_logs(
 
 def _unused_renderer(*_: object) -> bytes:
     raise AssertionError("no chart is drawn in this test")
+
+
+# Failed keys are throttled per client address; valid keys never count (issue 12, item 9).
+
+OTHER_ADDRESS = "198.51.100.7"
+ATTACKER = "203.0.113.5"
+BURST = 3
+RATE = 0.5
+
+
+def _addressed(app: ASGIApp) -> ASGIApp:
+    """The app, told each request comes from the address in its `x-test-client` header."""
+
+    async def with_client(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            address = dict(scope["headers"]).get(b"x-test-client")
+            if address is not None:
+                scope = {**scope, "client": (address.decode(), 40000)}
+        await app(scope, receive, send)
+
+    return with_client
+
+
+@pytest.fixture
+def monotonic() -> ManualMonotonic:
+    return ManualMonotonic()
+
+
+@pytest.fixture
+def throttled(server_settings: Settings, monotonic: ManualMonotonic) -> Iterator[TestClient]:
+    settings = dataclasses.replace(
+        server_settings, failed_auth_burst=BURST, failed_auth_rate=RATE, monotonic=monotonic
+    )
+    app = create_app(settings, renderer=_unused_renderer)
+    with TestClient(_addressed(app), raise_server_exceptions=False) as client:
+        yield client
+
+
+def _list(client: TestClient, address: str, key: str | None) -> httpx.Response:
+    headers = {"x-test-client": address}
+    if key is not None:
+        headers["x-api-key"] = key
+    response: httpx.Response = client.get(LIST_PATH, headers=headers)
+    return response
+
+
+def test_repeated_wrong_keys_from_one_address_are_refused_with_429(
+    throttled: TestClient, spec: ApiSpec
+) -> None:
+    statuses = [_list(throttled, ATTACKER, f"guess-{n}").status_code for n in range(BURST + 2)]
+    assert statuses == [403] * BURST + [429, 429]
+    response = _list(throttled, ATTACKER, "another-guess")
+    assert_documented(spec, response, LIST_PATH, "get")
+    assert response.json() == {"message": "Too Many Failed Attempts"}
+    assert response.headers["retry-after"] == str(int(1 / RATE))
+    # The key is not even checked: the answer tells nothing about it, right or wrong.
+    assert _list(throttled, ATTACKER, TEST_API_KEY).status_code == 429
+    # Other addresses are not affected, with a valid key or a wrong one.
+    assert _list(throttled, OTHER_ADDRESS, TEST_API_KEY).status_code == 200
+    assert _list(throttled, OTHER_ADDRESS, "typo").status_code == 403
+
+
+def test_valid_keys_and_missing_keys_never_count(throttled: TestClient) -> None:
+    for _ in range(20):
+        assert _list(throttled, ATTACKER, TEST_API_KEY).status_code == 200
+        assert _list(throttled, ATTACKER, None).status_code == 403
+    statuses = [_list(throttled, ATTACKER, "wrong").status_code for _ in range(BURST + 1)]
+    assert statuses == [403] * BURST + [429]
+
+
+def test_the_allowance_refills_at_the_rate(
+    throttled: TestClient, monotonic: ManualMonotonic
+) -> None:
+    for _ in range(BURST):
+        _list(throttled, ATTACKER, "wrong")
+    assert _list(throttled, ATTACKER, TEST_API_KEY).status_code == 429
+    monotonic.value += 1 / RATE
+    assert _list(throttled, ATTACKER, TEST_API_KEY).status_code == 200
+    assert _list(throttled, ATTACKER, "wrong").status_code == 403
+    assert _list(throttled, ATTACKER, TEST_API_KEY).status_code == 429
+
+
+def test_an_ipv6_client_is_one_64_network(throttled: TestClient) -> None:
+    for host in range(BURST):
+        _list(throttled, f"2001:db8:1:2::{host + 1}", "wrong")
+    assert _list(throttled, "2001:db8:1:2:ffff::9", TEST_API_KEY).status_code == 429
+    assert _list(throttled, "2001:db8:1:3::1", TEST_API_KEY).status_code == 200
+
+
+def test_client_ids() -> None:
+    assert client_id({"client": ("192.0.2.1", 1)}) == "192.0.2.1"
+    assert client_id({"client": ("::ffff:192.0.2.1", 1)}) == "192.0.2.1"
+    assert client_id({"client": ("2001:db8::1", 1)}) == "2001:db8::/64"
+    assert client_id({"client": ("not an address", 1)}) == "-"
+    assert client_id({}) == "-"
+
+
+async def test_a_rate_of_zero_turns_the_throttle_off() -> None:
+    logins = FailedLogins(0, 1, lambda: 0.0)
+    for _ in range(100):
+        await logins.failed(ATTACKER)
+    assert await logins.wait(ATTACKER) is None
+
+
+async def test_only_the_most_recent_addresses_are_remembered() -> None:
+    logins = FailedLogins(0.1, 1, lambda: 0.0, max_clients=2)
+    for address in ("192.0.2.1", "192.0.2.2", "192.0.2.3"):
+        await logins.failed(address)
+    assert await logins.wait("192.0.2.1") is None
+    assert await logins.wait("192.0.2.3") == 10
+
+
+async def test_a_key_is_found_with_one_comparison_among_20000(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    keys = StaticKeys(tuple(f"key-{n:05d}".encode() for n in range(20_000)))
+    compared: list[tuple[bytes, bytes]] = []
+    real_compare = hmac.compare_digest
+
+    def counting(a: bytes, b: bytes) -> bool:
+        compared.append((a, b))
+        return real_compare(a, b)
+
+    monkeypatch.setattr(hmac, "compare_digest", counting)
+    assert await keys.accepts("key-12345")
+    assert not await keys.accepts("key-99999")
+    assert not await keys.accepts("")
+    assert len(compared) == 3
