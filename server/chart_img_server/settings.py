@@ -73,13 +73,13 @@ class Settings:
     failed_auth_rate: float = 0.2
     failed_auth_burst: int = 10
     cors_origins: tuple[str, ...] = ()
-
     # Connection limits, enforced before a request reaches the application.
     max_header_bytes: int = 16384
     max_header_count: int = 100
     header_timeout: float = 10.0
     body_timeout: float = 30.0
     idle_timeout: float = 15.0
+
     def __post_init__(self) -> None:
         _require(self.port >= 0 and self.port <= 65535, "port", "be between 0 and 65535")
         _require(self.market in MARKET_SOURCES, "market", f"be one of {', '.join(MARKET_SOURCES)}")
@@ -115,12 +115,12 @@ class Settings:
             "cors_origins",
             "be * or origins such as https://docs.example (scheme, host, optional port)",
         )
-
         _require(self.max_header_bytes >= 1024, "max_header_bytes", "be at least 1024")
         _require(self.max_header_count >= 1, "max_header_count", "be at least 1")
         _require(self.header_timeout > 0, "header_timeout", "be positive")
         _require(self.body_timeout > 0, "body_timeout", "be positive")
         _require(self.idle_timeout > 0, "idle_timeout", "be positive")
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Settings from `CHART_IMG_SERVER_*` variables; unset ones keep their defaults."""

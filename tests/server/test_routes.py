@@ -114,3 +114,10 @@ def test_route_is_checked_before_the_key(stub_client: TestClient) -> None:
     assert stub_client.get("/nowhere").status_code == 404
     assert stub_client.get(LIST_PATH).status_code == 403
     assert stub_client.delete(LIST_PATH).status_code == 405
+
+
+def test_an_exchange_id_is_ascii_only(stub_client: TestClient, spec: ApiSpec) -> None:
+    """`bınance` (dotless i) upper-cases to BINANCE in Unicode: it is no exchange ID."""
+    response = stub_client.get("/v3/coinalyze/exchange/b%C4%B1nance", headers=KEY_HEADERS)
+    assert response.status_code == 404
+    assert_documented(spec, response, SYMBOLS_PATH, "get")
