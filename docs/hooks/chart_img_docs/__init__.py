@@ -3,12 +3,16 @@
 from ._client_tables import error_classes_table
 from ._gallery import CHART_CLOCK, Gallery, GalleryError
 from ._market import (
-    NOT_FROM_COINALYZE,
+    Endpoint,
+    coin_id_endpoints,
     coinalyze_paths,
     cold_cost_table,
     intervals_table,
+    limits_table,
     series_table,
     studies_table,
+    upstream_endpoints,
+    upstreams_table,
 )
 from ._openapi import Operation, Spec, ref_name
 from ._reference import ReferenceWriter, image_extension
@@ -21,9 +25,9 @@ __all__ = [
     "API_KEY_ENV",
     "CHART_CLOCK",
     "HIDDEN_DEFAULT",
-    "NOT_FROM_COINALYZE",
     "SPEC_FILE",
     "SWAGGER_UI_DIR",
+    "Endpoint",
     "Gallery",
     "GalleryError",
     "Links",
@@ -34,6 +38,7 @@ __all__ = [
     "SchemaText",
     "Site",
     "Spec",
+    "coin_id_endpoints",
     "coinalyze_paths",
     "cold_cost_table",
     "curl_sample",
@@ -41,9 +46,12 @@ __all__ = [
     "error_classes_table",
     "image_extension",
     "intervals_table",
+    "limits_table",
     "python_sample",
     "ref_name",
     "series_table",
     "settings_table",
     "studies_table",
+    "upstream_endpoints",
+    "upstreams_table",
 ]

@@ -7,10 +7,12 @@ Pages ask for generated content with HTML-comment markers on a line of their own
 - `<!-- chart-example: NAME -->`: the same for a named example of the spec's request body;
 - `<!-- server:settings -->`, `<!-- client:errors -->`, `<!-- client:exit-codes -->`: tables
   read from the server's settings, the client's exceptions and the CLI's exit codes;
-- `<!-- market:studies -->`, `<!-- market:series -->`, `<!-- market:intervals -->`,
+- `<!-- market:studies -->`, `<!-- market:series -->`, `<!-- market:upstreams -->`,
+  `<!-- market:coin-ids -->`, `<!-- market:limits -->`, `<!-- market:intervals -->`,
   `<!-- market:cold-cost EXCHANGE:SYMBOL -->`: what each study of the spec reads, each raw
-  series' Coinalyze endpoint, each interval's Coinalyze interval and what each aggregate study
-  costs Coinalyze uncached, read from the server's market code.
+  series' upstream endpoints, each upstream's settings, CoinGecko's id look-up paths, the
+  studies only some exchanges publish, each interval's upstream intervals and what each
+  aggregate study costs Coinalyze uncached, read from the server's market code.
 
 An unknown marker fails the build, so a typo never ships as an invisible comment.
 """
@@ -28,11 +30,15 @@ from ._client_tables import error_classes_table, exit_codes_table
 from ._gallery import Gallery
 from ._markdown import code_block, json_block, tabs
 from ._market import (
+    coin_id_endpoints,
     coinalyze_paths,
     cold_cost_table,
     intervals_table,
+    limits_table,
     series_table,
     studies_table,
+    upstream_endpoints,
+    upstreams_table,
 )
 from ._openapi import Spec
 from ._reference import ReferenceWriter, image_extension
@@ -165,8 +171,11 @@ class Site:
         name, _, parameter = argument.partition(" ")
         studies = self.spec.enum("Study")
         parts: dict[str, Callable[[], str]] = {
-            "studies": lambda: studies_table(studies, coinalyze_paths()),
-            "series": lambda: series_table(coinalyze_paths()),
+            "studies": lambda: studies_table(studies, upstream_endpoints()),
+            "series": lambda: series_table(upstream_endpoints()),
+            "upstreams": lambda: upstreams_table(upstream_endpoints()),
+            "coin-ids": lambda: ", ".join(f"`{e.path}`" for e in coin_id_endpoints()),
+            "limits": lambda: limits_table(self.spec),
             "intervals": lambda: intervals_table(self.spec.enum("Interval")),
             "cold-cost": lambda: cold_cost_table(parameter, studies, coinalyze_paths()),
         }
