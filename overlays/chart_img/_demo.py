@@ -7,6 +7,7 @@ ETag) into a directory, prints a summary, and stops the server.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 import shutil
@@ -115,14 +116,11 @@ class DemoSettingsError(ValueError):
 
 
 def _settings(market: str, key: str, storage: Path) -> Settings:
-    environment = Settings.from_env()
+    """The environment's server settings (upstream URLs, keys, budgets), with the demo's own
+    key, storage and market source."""
     try:
-        return Settings(
-            keys=(key,),
-            storage_dir=storage,
-            market=market,
-            coinalyze_url=environment.coinalyze_url,
-            coinalyze_api_key=environment.coinalyze_api_key,
+        return dataclasses.replace(
+            Settings.from_env(), keys=(key,), storage_dir=storage, market=market
         )
     except ValueError as exc:
         raise DemoSettingsError(str(exc)) from None

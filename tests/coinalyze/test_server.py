@@ -10,9 +10,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from chart_img.cli import app as cli_app
 from chart_img_server import RunningServer, Settings, running_server
 from chart_img_server.spec import load_spec
 from PIL import Image
+from typer.testing import CliRunner
 
 from tests.fakes.coinalyze import FakeCoinalyze, running_fake_coinalyze
 from tests.server.conftest import CHART_PATH, LIST_PATH, SYMBOLS_PATH, assert_documented
@@ -140,3 +142,19 @@ def test_until_the_catalogue_loads_the_answer_is_502(tmp_path: Path) -> None:
             response = httpx.get(f"{server.base_url}{LIST_PATH}", headers=HEADERS)
     assert response.status_code == 502
     assert_documented(spec, response, LIST_PATH, "get")
+
+
+def test_the_demo_draws_the_examples_from_coinalyze(tmp_path: Path) -> None:
+    with running_fake_coinalyze(calls_per_minute=1_000_000) as fake:
+        environment = {
+            "COINALYZE_API_KEY": fake.api_key,
+            "CHART_IMG_SERVER_COINALYZE_URL": fake.base_url,
+            "CHART_IMG_SERVER_COINALYZE_CALLS_PER_MINUTE": "1000000",
+        }
+        result = CliRunner(env=environment).invoke(
+            cli_app, ["demo", "--market", "coinalyze", "--out-dir", str(tmp_path / "out")]
+        )
+    assert result.exit_code == 0, result.output
+    assert "coinalyze market data" in result.stdout
+    assert len(list((tmp_path / "out").iterdir())) == 4
+    assert {call.path for call in fake.calls} >= {"/ohlcv-history", "/liquidation-history"}
