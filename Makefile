@@ -89,7 +89,7 @@ lint-spec: $(VENV_STAMP) $(NODE_STAMP) ## Judge openapi.yaml and upstream/*.yaml
 	spectral lint --fail-severity=warn $(SPECS)
 	redocly lint --format=stylish $(SPECS)
 
-test: setup lint browser wrk fonts ## Lint, then run the whole test suite (the visual suite too)
+test: setup lint browser wrk fonts redis ## Lint, then run the whole test suite (the visual suite too)
 	$(PY) -m pytest
 
 serve: $(VENV_STAMP) ## Run the reference server on $(HOST):$(PORT)
@@ -151,8 +151,12 @@ visual-update: $(VENV_STAMP) fonts ## Redraw the visual regression references in
 	$(PY) -m tests.visual.update $(CASES)
 
 .PHONY: bench wrk
-bench: $(VENV_STAMP) $(NODE_STAMP) wrk ## Benchmarks against same-run baselines: table on stdout, reports/bench/latest.{json,md}
+bench: $(VENV_STAMP) $(NODE_STAMP) wrk redis ## Benchmarks against same-run baselines: table on stdout, reports/bench/latest.{json,md}
 	$(PY) -m tests.bench $(BENCH_OPTIONS)
 
 wrk: ## Install Debian's wrk load generator for the benchmarks, when missing
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y --no-install-recommends wrk)
+
+.PHONY: redis
+redis: ## Install Debian's redis-server for the several-process tests and benchmarks, when missing
+	command -v redis-server >/dev/null || (apt-get update && apt-get install -y --no-install-recommends redis-server)

@@ -7,10 +7,11 @@ import dataclasses
 import logging
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import uvicorn
+from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .access_log import log_formatter
@@ -21,7 +22,7 @@ from .settings import Settings
 # Time for in-flight renders to finish once a shutdown begins.
 _SHUTDOWN_GRACE_SECONDS = 5.0
 # uvicorn's: the exit status when the application's start-up failed, and the listen backlog.
-_STARTUP_FAILURE = 3
+STARTUP_FAILURE = 3
 _BACKLOG = 2048
 
 
@@ -45,19 +46,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         sock = _listen(settings.host, settings.port)
     except OSError as exc:
         return _fail(f"cannot listen on {settings.host} port {settings.port}: {_why(exc)}")
+    if settings.processes > 1:
+        from .processes import run_processes
+
+        with sock:
+            return run_processes(settings, sock)
     with sock:
-        config = server_config(
-            _OneLineStartupErrors(app),
-            settings,
-            host=settings.host,
-            port=settings.port,
-            timeout_graceful_shutdown=int(settings.render_timeout + _SHUTDOWN_GRACE_SECONDS),
-        )
-        server = uvicorn.Server(config)
-        # uvicorn announces only the sockets it binds itself: say where this one listens.
-        app.state.server.on_started.append(lambda: _announce(sock))
-        server.run(sockets=[sock])
-    return 0 if server.started else _STARTUP_FAILURE
+        return serve_in_process(settings, sock, app)
+
+
+def serve_in_process(
+    settings: Settings,
+    sock: socket.socket,
+    app: Starlette | None = None,
+    on_started: Callable[[], None] | None = None,
+) -> int:
+    """One server process on the listening socket, until it is told to stop: the exit status."""
+    if app is None:
+        _configure_logging(settings.log_format)
+        app = create_app(settings)
+    config = server_config(
+        _OneLineStartupErrors(app),
+        settings,
+        timeout_graceful_shutdown=int(settings.render_timeout + _SHUTDOWN_GRACE_SECONDS),
+    )
+    server = uvicorn.Server(config)
+    # uvicorn announces only the sockets it binds itself: say where this one listens.
+    app.state.server.on_started.append(on_started or (lambda: _announce(sock)))
+    server.run(sockets=[sock])
+    return 0 if server.started else STARTUP_FAILURE
 
 
 class _OneLineStartupErrors:
@@ -94,11 +111,12 @@ def _why(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def _announce(sock: socket.socket) -> None:
+def _announce(sock: socket.socket, processes: int = 1) -> None:
     host, port = sock.getsockname()[:2]
     where = f"[{host}]:{port}" if sock.family == socket.AF_INET6 else f"{host}:{port}"
+    several = f" with {processes} processes" if processes > 1 else ""
     logging.getLogger("uvicorn.error").info(
-        "Uvicorn running on http://%s (Press CTRL+C to quit)", where
+        "Uvicorn running on http://%s%s (Press CTRL+C to quit)", where, several
     )
 
 
@@ -124,7 +142,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to bind (default 8000)")
-    parser.add_argument("--workers", type=int, help="charts rendered at the same time")
+    parser.add_argument(
+        "--render-threads",
+        "--workers",
+        dest="workers",
+        type=int,
+        help="charts rendered at the same time, per process (--workers: the old name)",
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        help="server processes on the port (more than 1 needs CHART_IMG_SERVER_REDIS_URL and keys)",
+    )
     parser.add_argument("--keys-file", type=Path, help="file of API keys, one a line")
     parser.add_argument("--storage-dir", type=Path, help="directory for stored charts")
     return parser

@@ -22,6 +22,7 @@ from .access_log import AccessLogMiddleware
 from .auth import client_id, presented_key
 from .errors import ApiError, error_response
 from .market import Catalog, MarketDataError, UpstreamBusyError
+from .metrics import MetricsMiddleware, metrics_endpoint, timed_render
 from .middleware import RESPONSE_HEADERS, middleware
 from .pipeline import ChartPipeline
 from .render_pool import Renderer, RenderPool, default_renderer
@@ -89,7 +90,7 @@ def create_app(
         settings=settings,
         spec=spec,
         parser=ChartRequestParser(spec),
-        renderer=renderer or default_renderer(),
+        renderer=timed_render(renderer or default_renderer()),
         overrides=services or ServiceOverrides(),
     )
     api = _Api(state)
@@ -97,6 +98,7 @@ def create_app(
         routes=[
             Route("/healthz", api.health, methods=["GET"]),
             Route("/readyz", api.ready, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
             Route("/v3/coinalyze/exchange/list", api.guarded(api.exchanges), methods=["GET"]),
             Route(
                 "/v3/coinalyze/exchange/{exchange_id}",
@@ -111,7 +113,11 @@ def create_app(
             ),
             Route(STORAGE_ROUTE + "/{key:path}", api.stored_object, methods=["GET"]),
         ],
-        middleware=[Middleware(AccessLogMiddleware), *middleware(settings)],
+        middleware=[
+            Middleware(AccessLogMiddleware),
+            Middleware(MetricsMiddleware),
+            *middleware(settings),
+        ],
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
         lifespan=api.lifespan,
     )
@@ -154,11 +160,14 @@ class _Api:
             renders.close()
 
     async def _purge_periodically(self, services: Services) -> None:
+        interval = self.settings.purge_interval
         while True:
-            removed = await services.storage.purge_expired()
-            if removed:
-                logger.info("purged %d expired storage files", removed)
-            await anyio.sleep(self.settings.purge_interval)
+            # Several processes: one of them sweeps an interval, the one Redis gives the turn.
+            if services.redis is None or await services.redis.sweep_turn(interval):
+                removed = await services.storage.purge_expired()
+                if removed:
+                    logger.info("purged %d expired storage files", removed)
+            await anyio.sleep(interval)
 
     def guarded(self, endpoint: Endpoint) -> Endpoint:
         """The endpoint behind auth and the rate limit, answering `ApiError`s in shape."""

@@ -18,6 +18,7 @@ import anyio
 from .auth import FailedLogins, StaticKeys
 from .market import MarketDataError, MarketSource, open_market
 from .rate_limit import TokenBuckets
+from .redis_services import RedisShared, open_redis
 from .settings import Settings
 from .storage import LocalStorage, StoredObject
 
@@ -85,6 +86,8 @@ class Services:
     storage: ObjectStore
     keys: KeyStore
     logins: LoginThrottle
+    # Several processes: what they share (redis_services); None for one process.
+    redis: RedisShared | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,17 +108,22 @@ async def open_services(
     """The services the settings name, open for the block; what they opened closes after."""
     given = overrides or ServiceOverrides()
     async with contextlib.AsyncExitStack() as stack:
+        shared = None
+        if settings.redis_url is not None:
+            shared = await stack.enter_async_context(open_redis(settings))
         market = given.market
         if market is None:
-            market = await stack.enter_async_context(open_market(settings))
+            market = await stack.enter_async_context(open_market(settings, shared))
         yield Services(
             market=market,
             limiter=given.limiter
+            or (shared.limiter(settings.rate_limit, settings.rate_burst) if shared else None)
             or TokenBuckets(settings.rate_limit, settings.rate_burst, settings.monotonic),
             storage=given.storage
             or LocalStorage(settings.storage_dir, settings.storage_retention, settings.clock),
             keys=given.keys or StaticKeys.from_settings(settings),
             logins=given.logins or FailedLogins.from_settings(settings),
+            redis=shared,
         )
 
 

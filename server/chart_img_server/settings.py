@@ -79,6 +79,10 @@ class Settings:
     header_timeout: float = 10.0
     body_timeout: float = 30.0
     idle_timeout: float = 15.0
+    # Several processes on one port, sharing limits, budgets and the sweeper through Redis
+    # (docs/guides/self-hosting.md). The URL may carry a password: never shown.
+    processes: int = 1
+    redis_url: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         _require(self.port >= 0 and self.port <= 65535, "port", "be between 0 and 65535")
@@ -120,6 +124,22 @@ class Settings:
         _require(self.header_timeout > 0, "header_timeout", "be positive")
         _require(self.body_timeout > 0, "body_timeout", "be positive")
         _require(self.idle_timeout > 0, "idle_timeout", "be positive")
+        _require(self.processes >= 1, "processes", "be at least 1")
+        _require(
+            self.redis_url is None or self.redis_url.startswith(("redis://", "rediss://")),
+            "redis_url",
+            "start with redis:// or rediss://",
+        )
+        _require(
+            self.processes == 1 or self.redis_url is not None,
+            "processes",
+            "be 1 without CHART_IMG_SERVER_REDIS_URL (processes share limits through Redis)",
+        )
+        _require(
+            self.processes == 1 or bool(self.keys) or self.keys_file is not None,
+            "processes",
+            "be 1 without configured keys (CHART_IMG_SERVER_KEYS or _KEYS_FILE)",
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -162,7 +182,7 @@ class Settings:
             market_cache_bars=env.get("MARKET_CACHE_BARS", int, defaults.market_cache_bars),
             catalog_refresh=env.get("CATALOG_REFRESH", float, defaults.catalog_refresh),
             render_timeout=env.get("RENDER_TIMEOUT", float, defaults.render_timeout),
-            workers=env.get("WORKERS", int, defaults.workers),
+            workers=env.get("RENDER_THREADS", int, env.get("WORKERS", int, defaults.workers)),
             rate_limit=env.get("RATE_LIMIT", float, defaults.rate_limit),
             rate_burst=env.get("RATE_BURST", int, defaults.rate_burst),
             max_body_bytes=env.get("MAX_BODY_BYTES", int, defaults.max_body_bytes),
@@ -178,6 +198,8 @@ class Settings:
             header_timeout=env.get("HEADER_TIMEOUT", float, defaults.header_timeout),
             body_timeout=env.get("BODY_TIMEOUT", float, defaults.body_timeout),
             idle_timeout=env.get("IDLE_TIMEOUT", float, defaults.idle_timeout),
+            processes=env.get("PROCESSES", int, defaults.processes),
+            redis_url=env.get("REDIS_URL", str, defaults.redis_url),
         )
 
 

@@ -14,7 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..metrics import CACHE_LOOKUPS
 from ._noise import FloatArray, IntArray
+
+_HITS = CACHE_LOOKUPS.labels("hit")
+_MISSES = CACHE_LOOKUPS.labels("miss")
 
 
 @dataclass(slots=True)
@@ -65,6 +69,11 @@ class BarCache:
 
     def fetch_needed(self, key: Hashable, start: int, forming: int, now: float) -> Fetch | None:
         """What to fetch so that bars opening from `start` to the forming one are all known."""
+        needed = self._fetch_needed(key, start, forming, now)
+        (_HITS if needed is None else _MISSES).inc()
+        return needed
+
+    def _fetch_needed(self, key: Hashable, start: int, forming: int, now: float) -> Fetch | None:
         entry = self._entries.get(key)
         if entry is None or start < entry.covered_from:
             return Fetch(start)

@@ -1,15 +1,48 @@
-"""An upstream's call budget: at most so many calls in any rolling period, for one process."""
+"""An upstream's call budget: at most so many calls in any rolling period.
+
+In one process the window is kept in memory. Budgets made inside `shared_budgets(window)`
+(several processes: `open_market` with Redis) spend from a window they share instead, with
+the same waits, blocks and `UpstreamBusyError`s.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Protocol
 
 import anyio
 
+from ..metrics import UPSTREAM_CALLS, UPSTREAM_THROTTLED
 from ._source import UpstreamBusyError
+
+
+class SharedWindow(Protocol):
+    async def spend(
+        self, upstream: str, calls: int, period: float, count: int, block: float
+    ) -> float:
+        """Blocks the upstream for `block` seconds first (when positive), then spends `count`
+        calls now (0.0) or says how many seconds until they fit."""
+        ...
+
+
+_SHARED: contextvars.ContextVar[SharedWindow | None] = contextvars.ContextVar(
+    "shared_call_budgets", default=None
+)
+
+
+@contextlib.contextmanager
+def shared_budgets(window: SharedWindow | None) -> Iterator[None]:
+    """Budgets made in this block spend from `window` (None: each its own, in memory)."""
+    token = _SHARED.set(window)
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
 
 
 class CallBudget:
@@ -34,6 +67,8 @@ class CallBudget:
         self._monotonic = monotonic
         self._spent: deque[tuple[float, int]] = deque()
         self._blocked_until = -math.inf
+        self._shared = _SHARED.get()
+        self._pending_block = 0.0
 
     @property
     def spent(self) -> int:
@@ -45,19 +80,39 @@ class CallBudget:
         """Waits until `count` calls fit the budget, then records them as spent."""
         if count > self.calls:
             raise ValueError(f"{count} calls can never fit a budget of {self.calls}")
+        if self._shared is not None:
+            await self._spend_shared(self._shared, count)
+            return
         while True:
             now = self._monotonic()
             wait = self.wait_for(count, now)
             if wait <= 0:
                 self._spent.append((now, count))
+                UPSTREAM_CALLS.labels(self.upstream).inc(count)
                 return
-            if anyio.current_time() + wait > anyio.current_effective_deadline():
-                raise UpstreamBusyError(self.upstream, wait)
+            self._wait_or_give_up(wait)
             await anyio.sleep(wait)
 
+    async def _spend_shared(self, window: SharedWindow, count: int) -> None:
+        while True:
+            block, self._pending_block = self._pending_block, 0.0
+            wait = await window.spend(self.upstream, self.calls, self.period, count, block)
+            if wait <= 0:
+                UPSTREAM_CALLS.labels(self.upstream).inc(count)
+                return
+            self._wait_or_give_up(wait)
+            await anyio.sleep(wait)
+
+    def _wait_or_give_up(self, wait: float) -> None:
+        if anyio.current_time() + wait > anyio.current_effective_deadline():
+            raise UpstreamBusyError(self.upstream, wait)
+
     def block(self, seconds: float) -> None:
-        """No call for `seconds`: the upstream said so (`Retry-After`)."""
+        """No call for `seconds`: the upstream said so (`Retry-After`). A shared budget is
+        blocked for every process with the next `spend`."""
+        UPSTREAM_THROTTLED.labels(self.upstream).inc()
         self._blocked_until = max(self._blocked_until, self._monotonic() + seconds)
+        self._pending_block = max(self._pending_block, seconds)
 
     def wait_for(self, count: int, now: float) -> float:
         """Seconds from `now` until `count` more calls fit (zero or less: they fit now)."""

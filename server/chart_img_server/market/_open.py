@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from ..settings import Settings
+from ._budget import SharedWindow, shared_budgets
 from ._composite import CompositeSource
 from ._series import SeriesKind
 from ._source import MarketSource
@@ -13,9 +14,14 @@ from ._synthetic import SyntheticSource
 
 
 @contextlib.asynccontextmanager
-async def open_market(settings: Settings) -> AsyncIterator[MarketSource]:
+async def open_market(
+    settings: Settings, shared_window: SharedWindow | None = None
+) -> AsyncIterator[MarketSource]:
     """`synthetic`: made up, offline. `coinalyze`: Coinalyze's catalogue and series, with the
-    top traders' ratios from Binance and OKX and market caps from CoinGecko."""
+    top traders' ratios from Binance and OKX and market caps from CoinGecko.
+
+    With `shared_window` (Redis, several processes), every upstream's call budget is spent
+    from it, shared by the processes; bar caches stay per process."""
     if settings.market != "coinalyze":
         yield SyntheticSource()
         return
@@ -23,11 +29,11 @@ async def open_market(settings: Settings) -> AsyncIterator[MarketSource]:
     from .coingecko import open_coingecko
     from .toptraders import open_top_traders
 
-    async with (
-        open_coinalyze(settings) as coinalyze,
-        open_top_traders(settings) as top_traders,
-        open_coingecko(settings) as market_caps,
-    ):
+    async with contextlib.AsyncExitStack() as stack:
+        with shared_budgets(shared_window):
+            coinalyze = await stack.enter_async_context(open_coinalyze(settings))
+            top_traders = await stack.enter_async_context(open_top_traders(settings))
+            market_caps = await stack.enter_async_context(open_coingecko(settings))
         yield CompositeSource(
             coinalyze,
             {

@@ -20,6 +20,7 @@ import anyio
 import httpx
 import numpy as np
 
+from ..metrics import UPSTREAM_SECONDS
 from ._bar_cache import BarCache
 from ._budget import CallBudget
 from ._intervals import DAY, Window
@@ -189,7 +190,8 @@ async def call_upstream(
     while True:
         await budget.spend(cost)
         try:
-            response = await request()
+            with UPSTREAM_SECONDS.labels(upstream).time():
+                response = await request()
         except httpx.TimeoutException:
             raise MarketDataError(upstream, "timed out") from None
         except httpx.HTTPError as error:
