@@ -19,12 +19,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .access_log import AccessLogMiddleware
-from .auth import client_id, presented_key
+from .auth import client_id, presented_key, reload_keys_on_sighup
 from .errors import ApiError, error_response
 from .market import Catalog, MarketDataError, UpstreamBusyError
 from .metrics import MetricsMiddleware, metrics_endpoint, timed_render
 from .middleware import RESPONSE_HEADERS, middleware
 from .pipeline import ChartPipeline
+from .plans import Plan
 from .render_pool import Renderer, RenderPool, default_renderer
 from .services import READY, ServiceOverrides, Services, open_services, readiness
 from .settings import Settings
@@ -148,11 +149,13 @@ class _Api:
                     state.spec.intervals,
                     services.market,
                     renders,
+                    state.spec.plans,
                 )
                 if services.keys.generated is not None:
                     _announce_generated_key(services.keys.generated)
                 async with anyio.create_task_group() as tasks:
                     tasks.start_soon(self._purge_periodically, services)
+                    tasks.start_soon(reload_keys_on_sighup, services.keys)
                     state.mark_started()
                     yield
                     tasks.cancel_scope.cancel()
@@ -182,12 +185,15 @@ class _Api:
                 locked = await services.logins.wait(client)
                 if locked is not None:
                     raise ApiError(429, TOO_MANY_FAILED_KEYS, {"Retry-After": str(locked)})
-                if not await services.keys.accepts(key):
+                found = await services.keys.find(key)
+                if found is None:
                     await services.logins.failed(client)
                     raise ApiError(403, "Invalid API Key")
-                wait = await services.limiter.acquire(key)
-                if wait is not None:
-                    raise ApiError(429, "Too Many Requests", {"Retry-After": str(wait)})
+                refused = await services.limiter.acquire(found.id, found.plan)
+                if refused is not None:
+                    retry_after = {"Retry-After": str(refused.retry_after)}
+                    raise ApiError(429, refused.message, retry_after)
+                request.state.plan = found.plan
                 return await endpoint(request)
             except ApiError as error:
                 return error.response()
@@ -232,13 +238,15 @@ class _Api:
         return JSONResponse({"updatedAt": catalog.updated_at, "payload": list(symbols)})
 
     async def chart(self, request: Request) -> Response:
-        image, image_format = await self.state.pipeline.image(request)
+        image, image_format = await self.state.pipeline.image(request, request.state.plan)
         return Response(image, media_type=IMAGE_MEDIA_TYPES[image_format])
 
     async def store_chart(self, request: Request) -> Response:
-        image, image_format = await self.state.pipeline.image(request)
+        plan: Plan | None = request.state.plan
+        image, image_format = await self.state.pipeline.image(request, plan)
+        retention = None if plan is None else plan.retention
         try:
-            stored = await self.state.services.storage.put(image, image_format)
+            stored = await self.state.services.storage.put(image, image_format, retention)
         except OSError as failure:
             logger.error("storing a chart failed: %s", failure.strerror or failure)
             return error_response(500)

@@ -2,62 +2,155 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import ipaddress
+import logging
 import math
+import re
 import secrets
+import signal
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
+from typing import Protocol
 
+import anyio.to_thread
 from starlette.requests import Request
 from starlette.types import Scope
 
 from .errors import ApiError
-from .settings import Settings
+from .plans import Plan
+from .settings import ENV_PREFIX, Settings
+from .spec import load_spec
+
+logger = logging.getLogger("chart_img_server")
 
 KEY_HEADER = "x-api-key"
 KEY_QUERY_PARAMETER = "key"
+ENV_KEYS = f"{ENV_PREFIX}KEYS"
 
 
 @dataclass(frozen=True, slots=True)
+class ApiKey:
+    """A key the server accepts: `id` names it to the limiter (the hex SHA-256 of the key, never
+    the key itself), and `plan` is its plan, None for a key unlimited by plans."""
+
+    id: str
+    plan: Plan | None = None
+
+
+# The key table: a key's SHA-256 digest to what it is. Built whole, never changed after.
+KeyTable = Mapping[bytes, ApiKey]
+
+
 class StaticKeys:
     """The key store of configured keys; `generated` is set when none were and one was made up.
 
     Keys are looked up by their SHA-256 digest, so a check costs the same for one key or for
-    20,000; only the key found is then compared, in constant time.
+    20,000, and keys stored as digests (`sha256:<hex>`) work as plain ones do; only the digest
+    found is then compared, in constant time. `reload` reads the settings' keys again and swaps
+    the whole table at once: a request sees the old table or the new one, never a mix.
     """
 
-    keys: tuple[bytes, ...]
-    generated: str | None = None
-    _by_digest: dict[bytes, bytes] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_digest", {_digest(key): key for key in self.keys})
+    def __init__(
+        self,
+        keys: Iterable[bytes] = (),
+        generated: str | None = None,
+        *,
+        table: KeyTable | None = None,
+        load: Callable[[], KeyTable] | None = None,
+    ) -> None:
+        if table is None:
+            table = {_digest(key): ApiKey(_digest(key).hex()) for key in keys}
+        self._table: KeyTable = MappingProxyType(dict(table))
+        self.generated = generated
+        self._load = load
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StaticKeys:
-        configured = configured_keys(settings)
-        if configured:
-            return cls(tuple(key.encode() for key in dict.fromkeys(configured)))
+        def load() -> KeyTable:
+            return key_table(configured_key_lines(settings), load_spec().plans)
+
+        table = load()
+        if table:
+            return cls(table=table, load=load)
         generated = secrets.token_urlsafe(32)
         return cls((generated.encode(),), generated=generated)
 
+    @property
+    def table(self) -> KeyTable:
+        return self._table
+
+    async def find(self, candidate: str) -> ApiKey | None:
+        """The key, if the candidate is one; its time tells nothing of the keys."""
+        digest = _digest(candidate.encode())
+        table = self._table  # one read: a reload swaps the whole table
+        found = table.get(digest)
+        same = hmac.compare_digest(digest, _NO_KEY if found is None else bytes.fromhex(found.id))
+        return found if same and found is not None else None
+
     async def accepts(self, candidate: str) -> bool:
-        """Whether the candidate is a configured key; its time tells nothing of the keys."""
-        presented = candidate.encode()
-        found = self._by_digest.get(_digest(presented), _NO_KEY)
-        return hmac.compare_digest(presented, found) and found is not _NO_KEY
+        """Whether the candidate is a configured key."""
+        return await self.find(candidate) is not None
+
+    async def reload(self) -> int:
+        """Reads the keys again and swaps them in whole; returns how many there are now.
+
+        Raises `ValueError` (naming the file and line, never a key) and keeps the keys it had
+        when the new ones cannot be read. A made-up key is never replaced.
+        """
+        if self._load is None:
+            return len(self._table)
+        table = await anyio.to_thread.run_sync(self._load)
+        if not table:
+            raise ValueError("no keys configured any more; keeping the keys already loaded")
+        self._table = MappingProxyType(dict(table))
+        return len(table)
 
 
 _NO_KEY = b"\x00" * 32
+HASHED_KEY_PREFIX = "sha256:"
+_HEX_DIGEST = re.compile(r"[0-9a-fA-F]{64}")
 
 
 def _digest(key: bytes) -> bytes:
     return hashlib.sha256(key).digest()
+
+
+def key_table(lines: Iterable[tuple[str, str]], plans: Mapping[str, Plan]) -> KeyTable:
+    """The table of `(where, line)` key lines: `KEY [PLAN]`, KEY plain or `sha256:<hex>`.
+
+    Any line that is not one raises `ValueError` naming where it is, never the key.
+    """
+    table: dict[bytes, ApiKey] = {}
+    for where, line in lines:
+        words = line.split()
+        if len(words) > 2:
+            raise ValueError(f"{where}: expected KEY [PLAN], found {len(words)} words")
+        plan = None
+        if len(words) == 2:
+            plan = plans.get(words[1].upper())
+            if plan is None:
+                raise ValueError(
+                    f"{where}: unknown plan {words[1]!r}; the plans are {', '.join(plans)}"
+                )
+        digest = _key_digest(words[0], where)
+        table[digest] = ApiKey(digest.hex(), plan)
+    return table
+
+
+def _key_digest(word: str, where: str) -> bytes:
+    if word[: len(HASHED_KEY_PREFIX)].lower() == HASHED_KEY_PREFIX:
+        hexdigest = word[len(HASHED_KEY_PREFIX) :]
+        if not _HEX_DIGEST.fullmatch(hexdigest):
+            raise ValueError(f"{where}: a {HASHED_KEY_PREFIX} key needs 64 hex digits")
+        return bytes.fromhex(hexdigest)
+    return _digest(word.encode())
 
 
 class FailedLogins:
@@ -138,17 +231,61 @@ def presented_key(request: Request) -> str:
 
 
 def configured_keys(settings: Settings) -> list[str]:
-    """The keys the settings name, inline and in the keys file, in order."""
-    configured = list(settings.keys)
+    """The keys the settings name that a client can present: the plain ones, in order."""
+    return [
+        line.split()[0]
+        for _, line in configured_key_lines(settings)
+        if not line.lower().startswith(HASHED_KEY_PREFIX)
+    ]
+
+
+def configured_key_lines(settings: Settings) -> list[tuple[str, str]]:
+    """The key lines the settings name, inline and in the keys file, each with where it is."""
+    configured = [(f"key {n} of {ENV_KEYS}", key) for n, key in enumerate(settings.keys, 1)]
     if settings.keys_file is not None:
         configured += read_keys_file(settings.keys_file)
     return configured
 
 
-def read_keys_file(path: Path) -> list[str]:
-    """One key a line; blank lines and `#` comments are skipped."""
+def read_keys_file(path: Path) -> list[tuple[str, str]]:
+    """One `KEY [PLAN]` a line, with where it is; blank lines and `#` comments are skipped."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise ValueError(f"cannot read the keys file {path}: {exc.strerror}") from None
-    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    return [
+        (f"keys file {path} line {number}", line.strip())
+        for number, line in enumerate(lines, 1)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+
+
+class Reloadable(Protocol):
+    async def reload(self) -> int: ...
+
+
+async def reload_keys(keys: Reloadable) -> bool:
+    """Reloads the keys, logging the outcome in one line; False when the old ones stay."""
+    try:
+        count = await keys.reload()
+    except ValueError as exc:
+        logger.error("keys not reloaded, the previous keys stay: %s", exc)
+        return False
+    logger.info("keys reloaded: %d keys", count)
+    return True
+
+
+async def reload_keys_on_sighup(keys: Reloadable) -> None:
+    """Reloads the keys on every SIGHUP, for as long as the server runs. A server whose event
+    loop is not on the main thread (one run in a thread, as tests do) cannot be sent signals:
+    then this returns at once, and `reload_keys` is the way."""
+    hangup = getattr(signal, "SIGHUP", None)
+    if hangup is None:
+        return
+    with contextlib.ExitStack() as stack:
+        try:
+            signals = stack.enter_context(anyio.open_signal_receiver(hangup))
+        except (ValueError, RuntimeError, NotImplementedError):  # not the main thread
+            return
+        async for _ in signals:
+            await reload_keys(keys)

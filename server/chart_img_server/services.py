@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import anyio
 
-from .auth import FailedLogins, StaticKeys
+from .auth import ApiKey, FailedLogins, StaticKeys
 from .market import MarketDataError, MarketSource, open_market
+from .plans import Plan, Refusal
 from .rate_limit import TokenBuckets
 from .redis_services import RedisShared, open_redis
 from .settings import Settings
@@ -43,12 +45,22 @@ class KeyStore(Protocol):
         """A key made up at start-up because none was configured, else None."""
         ...
 
-    async def accepts(self, candidate: str) -> bool: ...
+    async def find(self, candidate: str) -> ApiKey | None:
+        """The key, with its id and plan, if the candidate is one; else None."""
+        ...
+
+    async def reload(self) -> int:
+        """Reads the keys again and swaps them in whole (on SIGHUP); returns how many there
+        are. Raises `ValueError` and keeps the old keys when the new ones cannot be read."""
+        ...
 
 
 class Limiter(Protocol):
-    async def acquire(self, key: str) -> int | None:
-        """Takes one request from `key`'s allowance: None if allowed, else seconds to wait."""
+    async def acquire(self, key_id: str, plan: Plan | None) -> Refusal | None:
+        """Takes one request from the key's allowance: None if allowed, else a `Refusal` (the
+        429's message and `Retry-After`). With a plan: the plan's rate, burst and daily quota
+        (per UTC day; `Retry-After` to the next UTC midnight); without: the server's own rate
+        and burst. A refused request spends nothing. `key_id` is `ApiKey.id`, never the key."""
         ...
 
 
@@ -72,7 +84,11 @@ class Checkable(Protocol):
 
 
 class ObjectStore(Protocol):
-    async def put(self, data: bytes, image_format: str) -> StoredObject: ...
+    async def put(
+        self, data: bytes, image_format: str, retention: datetime.timedelta | None = None
+    ) -> StoredObject:
+        """Stores an image, kept for `retention` (the key's plan's), else the store's default."""
+        ...
 
     async def get(self, key: str) -> tuple[StoredObject, bytes] | None: ...
 
@@ -118,7 +134,9 @@ async def open_services(
             market=market,
             limiter=given.limiter
             or (shared.limiter(settings.rate_limit, settings.rate_burst) if shared else None)
-            or TokenBuckets(settings.rate_limit, settings.rate_burst, settings.monotonic),
+            or TokenBuckets(
+                settings.rate_limit, settings.rate_burst, settings.monotonic, settings.clock
+            ),
             storage=given.storage
             or LocalStorage(settings.storage_dir, settings.storage_retention, settings.clock),
             keys=given.keys or StaticKeys.from_settings(settings),

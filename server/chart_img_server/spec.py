@@ -15,6 +15,8 @@ from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from .plans import Plan, plans_from_spec
+
 SPEC_URI = "urn:chart-img-kit:openapi"
 _SCHEMAS = "#/components/schemas/"
 
@@ -111,6 +113,11 @@ class ApiSpec:
             max_interval=dict(study.get("x-max-interval", {})),
             exchanges={name: tuple(ids) for name, ids in study.get("x-exchanges", {}).items()},
         )
+
+    @functools.cached_property
+    def plans(self) -> Mapping[str, Plan]:
+        """CHART-IMG's plans, by name: `components.x-plans`."""
+        return plans_from_spec(self.document)
 
     def response_schema(self, path: str, method: str, status: int) -> Mapping[str, Any]:
         """The JSON schema of one documented response, with its `$ref`s kept."""

@@ -59,8 +59,11 @@ class LocalStorage:
         self._retention = retention
         self._clock = clock
 
-    async def put(self, data: bytes, image_format: str) -> StoredObject:
-        return await anyio.to_thread.run_sync(self._put, data, image_format)
+    async def put(
+        self, data: bytes, image_format: str, retention: datetime.timedelta | None = None
+    ) -> StoredObject:
+        """Stores an image, kept for `retention`, else for the store's own retention."""
+        return await anyio.to_thread.run_sync(self._put, data, image_format, retention)
 
     async def get(self, key: str) -> tuple[StoredObject, bytes] | None:
         """The object and its bytes, or None when absent, incomplete or expired (then purged)."""
@@ -74,7 +77,9 @@ class LocalStorage:
         """None when a file can be written and synced here and space is left, else why not."""
         return await anyio.to_thread.run_sync(self._check_ready)
 
-    def _put(self, data: bytes, image_format: str) -> StoredObject:
+    def _put(
+        self, data: bytes, image_format: str, retention: datetime.timedelta | None
+    ) -> StoredObject:
         created_at = self._clock()
         extension = EXTENSIONS[image_format]
         key = f"{created_at:%Y%m%d}/{OBJECT_PREFIX}/{uuid.uuid4()}.{extension}"
@@ -84,7 +89,7 @@ class LocalStorage:
             etag=hashlib.md5(data, usedforsecurity=False).hexdigest(),
             content_type=CONTENT_TYPES[extension],
             created_at=created_at,
-            expire_at=created_at + self._retention,
+            expire_at=created_at + (self._retention if retention is None else retention),
         )
         path = self.root / key
         path.parent.mkdir(parents=True, exist_ok=True)

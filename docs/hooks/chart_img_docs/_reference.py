@@ -18,6 +18,7 @@ __all__ = ["ImageLookup", "ReferenceWriter", "field_table", "image_extension"]
 ImageLookup = Callable[[Mapping[str, Any]], str | None]
 
 _FILE_EXTENSIONS = {"png": "png", "jpeg": "jpg"}
+_TIMES = "\N{MULTIPLICATION SIGN}"
 
 
 def image_extension(spec: Spec, body: Mapping[str, Any]) -> str:
@@ -365,6 +366,42 @@ class ReferenceWriter:
             raise ValueError(f"info.description has no '{heading}' section")
         section = description.split(heading, 1)[1]
         return section.split("\n## ", 1)[0].strip() + "\n"
+
+    def plans(self) -> str:
+        """CHART-IMG's plans, per key: the spec's `components.x-plans`, one row a plan."""
+        plans = cast(Mapping[str, Node], self.spec.components["x-plans"])
+
+        def watermark(plan: Node) -> str:
+            forced = plan.get("forcedWatermark")
+            if forced is not None:
+                return f"always {code_value(forced)}"
+            return "custom" if plan["customWatermark"] else "none"
+
+        return table(
+            [
+                "Plan",
+                "Requests a second",
+                "Burst",
+                "Requests a UTC day",
+                f"Largest width {_TIMES} height",
+                "Storage days",
+                "Most studies",
+                "Watermark",
+            ],
+            (
+                [
+                    f"`{name}`",
+                    str(plan["requestsPerSecond"]),
+                    str(plan["burst"]),
+                    f"{plan['requestsPerDay']:,}",
+                    f"{plan['maxWidth']} {_TIMES} {plan['maxHeight']}",
+                    str(plan["storageDays"]),
+                    str(plan["maxStudies"]),
+                    watermark(plan),
+                ]
+                for name, plan in plans.items()
+            ),
+        )
 
     def requires_perpetual(self) -> str:
         study = self.spec.schema("Study")

@@ -150,6 +150,7 @@ class Site:
             "enumerations": writer.enumerations,
             "schemas": writer.schemas,
             "decisions": writer.decisions,
+            "plans": writer.plans,
             "requires-perpetual": writer.requires_perpetual,
             "min-interval": writer.min_interval,
             "max-interval": writer.max_interval,

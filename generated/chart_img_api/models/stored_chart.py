@@ -19,7 +19,8 @@ class StoredChart:
         size (int): Size of the image, in bytes.
         cors (str): The `Access-Control-Allow-Origin` value the storage serves the image with.
         etag (str): The image's ETag, the lower-case MD5 hex digest of its bytes.
-        expire_at (datetime.datetime): When the image will be deleted; after it, the URL answers `404`.
+        expire_at (datetime.datetime): When the image will be deleted, after the storage days of the key's plan
+            (`x-plans`) or the server's own retention; after it, the URL answers `404`.
         created_at (datetime.datetime): When the image was stored.
     """
 
