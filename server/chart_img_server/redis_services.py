@@ -13,7 +13,7 @@ closed bars, never more calls than the budget), the catalogue, renders and the f
 throttle (a per-address brake, not a quota).
 
 When Redis does not answer within `REDIS_TIMEOUT`, limits fail **closed**: the request is
-answered `503` `Rate Limit Unavailable` with `Retry-After` (openapi.yaml, decision 20), never
+answered `503` `Rate Limit Unavailable` with `Retry-After` (openapi.yaml, decision 21), never
 served unmetered. An upstream budget that cannot be read answers as a spent budget (`429`
 `Market Data Rate Limited`, or cached bars when held); a sweep turn that cannot be taken is
 skipped. Each command reconnects, so service resumes as soon as Redis is back.

@@ -93,6 +93,11 @@ def _parse_response(
 
         return response_502
 
+    if response.status_code == 503:
+        response_503 = ErrorMessage.from_dict(response.json())
+
+        return response_503
+
     if response.status_code == 504:
         response_504 = ErrorMessage.from_dict(response.json())
 
