@@ -16,6 +16,7 @@ from . import (
     bench_market,
     bench_memory,
     bench_render,
+    bench_scale,
     bench_server,
 )
 from ._common import FULL, SMOKE, Scale
@@ -30,6 +31,7 @@ SECTIONS: dict[str, Callable[[Scale], list[Result]]] = {
     "memory": bench_memory.run,
     "conformance": bench_conformance.run,
     "market": bench_market.run,
+    "scale": bench_scale.run,
 }
 REPORT_DIR = REPO_ROOT / "reports" / "bench"
 

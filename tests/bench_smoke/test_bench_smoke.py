@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -45,8 +46,10 @@ def test_wrk_output_is_read_with_units_and_every_kind_of_error() -> None:
 def _needs(section: str) -> None:
     """A missing tool fails under CI, where `make test` installs it, and skips elsewhere."""
     missing = None
-    if section == "server" and wrk_path() is None:
+    if section in {"server", "scale"} and wrk_path() is None:
         missing = "wrk is not installed (make wrk installs it)"
+    elif section == "scale" and shutil.which("redis-server") is None:
+        missing = "redis-server is not installed (make redis installs it)"
     elif section == "server" and not PRISM.exists():
         missing = "Prism is not installed (make setup)"
     if missing is not None:
