@@ -46,6 +46,7 @@ from ._exceptions import (
     RateLimitedError,
     RequestValidationError,
     ServerError,
+    ServiceUnavailableError,
     UnprocessableError,
 )
 from ._images import AsyncStoredChart, ChartImage, StoredChart
@@ -85,6 +86,7 @@ __all__ = [
     "RequestValidationError",
     "RetryPolicy",
     "ServerError",
+    "ServiceUnavailableError",
     "StoredChart",
     "Study",
     "Theme",

@@ -15,7 +15,8 @@ ChartImgError
     ├── UnprocessableError       422  (.field_errors or .message)
     ├── RateLimitedError         429  (.retry_after)
     ├── ServerError              500 and other 5xx
-    │   └── MarketDataUnavailableError  502  the server's market data source failed
+    │   ├── MarketDataUnavailableError  502  the server's market data source failed
+    │   └── ServiceUnavailableError     503  a service the server needs is down (its limiter)
     └── ProcessTimeoutError      504
 ```
 """
@@ -47,6 +48,7 @@ __all__ = [
     "RateLimitedError",
     "RequestValidationError",
     "ServerError",
+    "ServiceUnavailableError",
     "UnprocessableError",
     "error_from_response",
 ]
@@ -161,6 +163,12 @@ class MarketDataUnavailableError(ServerError):
     status = 502
 
 
+class ServiceUnavailableError(ServerError):
+    """A service the server needs answered nothing (its shared rate limiter): retry later."""
+
+    status = 503
+
+
 class ProcessTimeoutError(APIStatusError):
     status = 504
 
@@ -176,6 +184,7 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
         RateLimitedError,
         ServerError,
         MarketDataUnavailableError,
+        ServiceUnavailableError,
         ProcessTimeoutError,
     )
     if cls.status is not None

@@ -20,6 +20,7 @@ from chart_img import (
     RateLimitedError,
     RequestValidationError,
     ServerError,
+    ServiceUnavailableError,
     UnprocessableError,
 )
 
@@ -47,7 +48,7 @@ def client_for(api: FakeApi, **options: object) -> ChartImg:
         (429, RateLimitedError),
         (500, ServerError),
         (502, MarketDataUnavailableError),
-        (503, ServerError),
+        (503, ServiceUnavailableError),
         (504, ProcessTimeoutError),
         (401, APIStatusError),
         (418, APIStatusError),
