@@ -89,7 +89,7 @@ lint-spec: $(VENV_STAMP) $(NODE_STAMP) ## Judge openapi.yaml and upstream/*.yaml
 	spectral lint --fail-severity=warn $(SPECS)
 	redocly lint --format=stylish $(SPECS)
 
-test: setup lint browser wrk fonts redis ## Lint, then run the whole test suite (the visual suite too)
+test: setup lint browser wrk fonts redis moto ## Lint, then run the whole test suite (the visual suite too)
 	$(PY) -m pytest
 
 serve: $(VENV_STAMP) ## Run the reference server on $(HOST):$(PORT)
@@ -160,3 +160,14 @@ wrk: ## Install Debian's wrk load generator for the benchmarks, when missing
 .PHONY: redis
 redis: ## Install Debian's redis-server for the several-process tests and benchmarks, when missing
 	command -v redis-server >/dev/null || (apt-get update && apt-get install -y --no-install-recommends redis-server)
+
+# moto's S3 server for the S3 storage tests, in a venv of its own: moto needs botocore, which needs
+# python-dateutil<3, and the project pins python-dateutil 4.
+MOTO_STAMP := $(VENV)/moto/.installed
+.PHONY: moto
+moto: $(MOTO_STAMP) ## Install moto's S3-protocol server into .venv/moto for the S3 storage tests
+
+$(MOTO_STAMP): tests/server/moto-requirements.txt
+	$(PYTHON) -m venv $(VENV)/moto
+	$(VENV)/moto/bin/python -m pip install --quiet -r $<
+	touch $@

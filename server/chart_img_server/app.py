@@ -27,10 +27,11 @@ from .middleware import RESPONSE_HEADERS, middleware
 from .pipeline import ChartPipeline
 from .plans import Plan
 from .render_pool import Renderer, RenderPool, default_renderer
+from .s3_storage import S3Storage
 from .services import READY, ServiceOverrides, Services, open_services, readiness
 from .settings import Settings
 from .spec import ApiSpec, load_spec
-from .storage import StoredObject
+from .storage import StorageError, StoredObject
 from .validation import ChartRequestParser
 
 logger = logging.getLogger("chart_img_server")
@@ -137,7 +138,8 @@ class _Api:
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
         state = self.state
-        self.settings.storage_dir.mkdir(parents=True, exist_ok=True)
+        if self.settings.storage_url is None:
+            self.settings.storage_dir.mkdir(parents=True, exist_ok=True)
         renders = RenderPool(state.renderer, self.settings.workers)
         try:
             async with open_services(self.settings, state.overrides) as services:
@@ -250,6 +252,10 @@ class _Api:
         except OSError as failure:
             logger.error("storing a chart failed: %s", failure.strerror or failure)
             return error_response(500)
+        except StorageError as failure:
+            # One line naming the store and why (never a credential): see s3_storage.
+            logger.error("storing a chart failed: %s", failure)
+            return error_response(500)
         return JSONResponse(
             {
                 "url": self._public_url(request, stored),
@@ -262,7 +268,11 @@ class _Api:
         )
 
     async def stored_object(self, request: Request) -> Response:
-        found = await self.state.services.storage.get(request.path_params["key"])
+        try:
+            found = await self.state.services.storage.get(request.path_params["key"])
+        except StorageError as failure:
+            logger.error("reading a stored chart failed: %s", failure)
+            return error_response(500)
         if found is None:
             return error_response(404)
         stored, data = found
@@ -277,6 +287,11 @@ class _Api:
         return Response(data, media_type=stored.content_type, headers=headers)
 
     def _public_url(self, request: Request, stored: StoredObject) -> str:
+        storage = self.state.services.storage
+        if self.settings.public_base_url and isinstance(storage, S3Storage):
+            # The bucket is served publicly at that base (as R2's are): it serves the object.
+            return f"{self.settings.public_base_url}/{storage.public_path(stored.key)}"
+        # Otherwise this server serves it, from its directory or read through from the bucket.
         base = self.settings.public_base_url or str(request.base_url).rstrip("/")
         return f"{base}{STORAGE_ROUTE}/{stored.key}"
 

@@ -21,8 +21,9 @@ from .market import MarketDataError, MarketSource, open_market
 from .plans import Plan, Refusal
 from .rate_limit import TokenBuckets
 from .redis_services import RedisShared, open_redis
+from .s3_storage import open_storage
 from .settings import Settings
-from .storage import LocalStorage, StoredObject
+from .storage import StoredObject
 
 __all__ = [
     "Checkable",
@@ -137,8 +138,7 @@ async def open_services(
             or TokenBuckets(
                 settings.rate_limit, settings.rate_burst, settings.monotonic, settings.clock
             ),
-            storage=given.storage
-            or LocalStorage(settings.storage_dir, settings.storage_retention, settings.clock),
+            storage=given.storage or open_storage(settings),
             keys=given.keys or StaticKeys.from_settings(settings),
             logins=given.logins or FailedLogins.from_settings(settings),
             redis=shared,

@@ -6,6 +6,7 @@ import datetime
 import os
 import re
 import time
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +84,11 @@ class Settings:
     # (docs/guides/self-hosting.md). The URL may carry a password: never shown.
     processes: int = 1
     redis_url: str | None = field(default=None, repr=False)
+    # Stored charts in an S3-compatible bucket, `s3://BUCKET/PREFIX`, instead of storage_dir
+    # (STORAGE_URL also takes a path or file:// URL: storage_dir). The credentials are the S3
+    # client's, from the standard AWS_* variables, never read or shown by the settings.
+    storage_url: str | None = None
+    s3_endpoint_url: str | None = None
 
     def __post_init__(self) -> None:
         _require(self.port >= 0 and self.port <= 65535, "port", "be between 0 and 65535")
@@ -140,6 +146,11 @@ class Settings:
             "processes",
             "be 1 without configured keys (CHART_IMG_SERVER_KEYS or _KEYS_FILE)",
         )
+        _require(
+            self.storage_url is None or _S3_URL.fullmatch(self.storage_url) is not None,
+            "storage_url",
+            "be a path, a file:// URL or s3://BUCKET/PREFIX",
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -147,12 +158,13 @@ class Settings:
         variables = os.environ if environ is None else environ
         env = _PrefixedEnv(variables)
         defaults = cls()
+        storage_dir, storage_url = _storage(env, defaults.storage_dir)
         return cls(
             host=env.get("HOST", str, defaults.host),
             port=env.get("PORT", int, defaults.port),
             keys=env.get("KEYS", _split_keys, defaults.keys),
             keys_file=env.get("KEYS_FILE", Path, defaults.keys_file),
-            storage_dir=env.get("STORAGE_DIR", Path, defaults.storage_dir),
+            storage_dir=storage_dir,
             public_base_url=env.get("PUBLIC_BASE_URL", _base_url, defaults.public_base_url),
             market=env.get("MARKET", str.lower, defaults.market),
             coinalyze_url=env.get("COINALYZE_URL", _base_url, defaults.coinalyze_url),
@@ -200,6 +212,8 @@ class Settings:
             idle_timeout=env.get("IDLE_TIMEOUT", float, defaults.idle_timeout),
             processes=env.get("PROCESSES", int, defaults.processes),
             redis_url=env.get("REDIS_URL", str, defaults.redis_url),
+            storage_url=storage_url,
+            s3_endpoint_url=env.get("S3_ENDPOINT_URL", _base_url, defaults.s3_endpoint_url),
         )
 
 
@@ -224,6 +238,36 @@ def _require(condition: bool, name: str, what: str) -> None:
 
 def _split_keys(raw: str) -> tuple[str, ...]:
     return tuple(key.strip() for key in raw.split(",") if key.strip())
+
+
+_S3_URL = re.compile(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?:/[^\s]*)?")
+
+
+def _storage(env: _PrefixedEnv, default_dir: Path) -> tuple[Path, str | None]:
+    """`storage_dir` and `storage_url` from STORAGE_URL (a path, `file://` or `s3://` URL) or
+    its older, local-only alias STORAGE_DIR; setting both is refused."""
+    url = env.get("STORAGE_URL", str, None)
+    directory = env.get("STORAGE_DIR", Path, None)
+    if url is not None and directory is not None:
+        raise ValueError(
+            f"set {ENV_PREFIX}STORAGE_URL or {ENV_PREFIX}STORAGE_DIR (its alias), not both"
+        )
+    if url is None:
+        return directory or default_dir, None
+    if url.startswith("s3://"):
+        return default_dir, url
+    if url.startswith("file://"):
+        parsed = urllib.parse.urlsplit(url)
+        if parsed.netloc not in ("", "localhost"):
+            raise ValueError(
+                f"{ENV_PREFIX}STORAGE_URL={url!r} is not valid: a file:// URL names no host"
+            )
+        return Path(urllib.parse.unquote(parsed.path)), None
+    if "://" in url:
+        raise ValueError(
+            f"{ENV_PREFIX}STORAGE_URL={url!r} is not valid: a path, file:// or s3:// URL"
+        )
+    return Path(url), None
 
 
 def _base_url(raw: str) -> str:

@@ -46,6 +46,11 @@ class StoredObject:
     expire_at: datetime.datetime
 
 
+class StorageError(Exception):
+    """A store that cannot do its work (a missing bucket, refused credentials): the message
+    names the store and the reason, in one line, and never a credential."""
+
+
 class LocalStorage:
     """The object store in a local directory; file work runs in worker threads."""
 
