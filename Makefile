@@ -90,7 +90,7 @@ lint-spec: $(VENV_STAMP) $(NODE_STAMP) ## Judge openapi.yaml and upstream/*.yaml
 	redocly lint --format=stylish $(SPECS)
 
 test: setup lint browser wrk fonts redis moto ## Lint, then run the whole test suite (the visual suite too)
-	$(PY) -m pytest
+	$(PY) -m pytest --cov --cov-report=term
 
 serve: $(VENV_STAMP) ## Run the reference server on $(HOST):$(PORT)
 	$(PY) -m chart_img_server --host $(HOST) --port $(PORT)

@@ -58,7 +58,15 @@ from ._params import ChartFields, allowed_values, build_request, enum_of, field_
 from ._retry import DEFAULT_MAX_RETRIES
 from ._usage import UsageError
 
-__all__ = ["EXIT_CODES", "EXIT_CODE_TABLE", "CliState", "ExitCode", "app", "exit_code", "main"]
+__all__ = [
+    "EXIT_CODES",
+    "EXIT_CODE_TABLE",
+    "CliState",
+    "ExitCode",
+    "app",
+    "exit_code",
+    "main",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -449,21 +457,41 @@ def batch(
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to bind (default 8000).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Charts rendered at once.")] = None,
+    render_threads: Annotated[
+        int | None,
+        typer.Option("--render-threads", "--workers", help="Charts rendered at once, a process."),
+    ] = None,
+    processes: Annotated[
+        int | None,
+        typer.Option(help="Server processes on the port (more than 1 needs Redis and keys)."),
+    ] = None,
     keys_file: Annotated[Path | None, typer.Option(help="File of API keys, one a line.")] = None,
     storage_dir: Annotated[Path | None, typer.Option(help="Directory of stored charts.")] = None,
 ) -> None:
     """Run the reference server (needs the `server` extra); CHART_IMG_SERVER_* also apply."""
+    argv = _serve_arguments(
+        host=host,
+        port=port,
+        render_threads=render_threads,
+        processes=processes,
+        keys_file=keys_file,
+        storage_dir=storage_dir,
+    )
     try:
         from chart_img_server.__main__ import main as serve_main
     except ImportError as exc:
         _fail(f"the reference server needs the server extra: {_SERVER_EXTRA} ({exc})", 1)
-    options = {"--host": host, "--port": port, "--workers": workers, "--keys-file": keys_file,
-               "--storage-dir": storage_dir}  # fmt: skip
-    argv = [
-        part for name, value in options.items() if value is not None for part in (name, str(value))
-    ]
     raise typer.Exit(serve_main(argv))
+
+
+def _serve_arguments(**options: object) -> list[str]:
+    """The server's command line for the `serve` options given (`render_threads=2` ...)."""
+    return [
+        part
+        for name, value in options.items()
+        if value is not None
+        for part in (f"--{name.replace('_', '-')}", str(value))
+    ]
 
 
 @app.command()

@@ -308,3 +308,20 @@ def test_the_docs_hook_renders_the_exit_code_table(monkeypatch: pytest.MonkeyPat
     assert [
         row for row in EXIT_CODE_TABLE if f"| `{row.code}` | {row.meaning} |" not in rendered
     ] == []
+
+
+def test_serve_passes_processes_and_render_threads(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import chart_img_server.__main__ as server_main
+
+    seen: list[list[str]] = []
+
+    def fake_main(argv: list[str]) -> int:
+        seen.append(argv)
+        return 0
+
+    monkeypatch.setattr(server_main, "main", fake_main)
+    result = runner.invoke(app, ["serve", "--processes", "4", "--workers", "3"])
+    assert result.exit_code == 0, result.output
+    assert seen == [["--render-threads", "3", "--processes", "4"]]

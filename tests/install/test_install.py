@@ -148,10 +148,10 @@ def served(venv: Path, tmp_path: Path) -> Iterator[str]:
     finally:
         process.terminate()
         try:
-            process.wait(timeout=15)
+            process.communicate(timeout=15)  # reads and closes the output pipe
         except subprocess.TimeoutExpired:
             process.kill()
-            process.wait()
+            process.communicate()
 
 
 def test_chart_img_serve_then_the_cli_draws(venv: Path, served: str, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
+import httpx2
 import pytest
 from chart_img_server import ChartRequest, Settings, create_app
 from chart_img_server.market import MarketData
@@ -14,6 +15,9 @@ from chart_img_server.render_pool import Renderer
 from chart_img_server.rendering import synthetic_data
 from chart_img_server.spec import ApiSpec, load_spec
 from starlette.testclient import TestClient
+
+# TestClient answers with httpx2 responses, live servers (through httpx) with httpx ones.
+AnyResponse = httpx.Response | httpx2.Response
 
 TEST_API_KEY = "test-key"
 KEY_HEADERS = {"x-api-key": TEST_API_KEY}
@@ -122,7 +126,7 @@ def _replace(settings: Settings, **changes: object) -> Settings:
     return dataclasses.replace(settings, **changes)  # type: ignore[arg-type]
 
 
-def assert_documented(spec: ApiSpec, response: httpx.Response, path: str, method: str) -> None:
+def assert_documented(spec: ApiSpec, response: AnyResponse, path: str, method: str) -> None:
     """The response's JSON body is what the spec documents for its status."""
     assert response.headers["content-type"].startswith("application/json")
     validator = spec.response_validator(path, method, response.status_code)
@@ -130,7 +134,7 @@ def assert_documented(spec: ApiSpec, response: httpx.Response, path: str, method
     assert errors == [], errors
 
 
-def assert_error_message(spec: ApiSpec, response: httpx.Response, message: str) -> None:
+def assert_error_message(spec: ApiSpec, response: AnyResponse, message: str) -> None:
     """A `{"message"}` error body, in the spec's `ErrorMessage` shape, with this message."""
     body = response.json()
     assert list(spec.validator("ErrorMessage").iter_errors(body)) == []

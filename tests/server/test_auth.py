@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from chart_img_server import Settings, create_app
 from chart_img_server.auth import FailedLogins, StaticKeys, client_id
@@ -19,6 +18,7 @@ from .conftest import (
     LIST_PATH,
     STORAGE_PATH,
     TEST_API_KEY,
+    AnyResponse,
     ManualMonotonic,
     assert_documented,
 )
@@ -176,11 +176,11 @@ def throttled(server_settings: Settings, monotonic: ManualMonotonic) -> Iterator
         yield client
 
 
-def _list(client: TestClient, address: str, key: str | None) -> httpx.Response:
+def _list(client: TestClient, address: str, key: str | None) -> AnyResponse:
     headers = {"x-test-client": address}
     if key is not None:
         headers["x-api-key"] = key
-    response: httpx.Response = client.get(LIST_PATH, headers=headers)
+    response: AnyResponse = client.get(LIST_PATH, headers=headers)
     return response
 
 

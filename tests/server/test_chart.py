@@ -23,12 +23,13 @@ from .conftest import (
     DEFAULT_DATA,
     KEY_HEADERS,
     STORAGE_PATH,
+    AnyResponse,
     BlockingRenderer,
     assert_documented,
 )
 
 
-def _image(response: httpx.Response) -> Image.Image:
+def _image(response: AnyResponse) -> Image.Image:
     assert response.status_code == 200, response.text
     return Image.open(io.BytesIO(response.content))
 
@@ -122,7 +123,7 @@ def test_renders_run_off_the_event_loop(server_settings: Settings) -> None:
     blocking = BlockingRenderer()
     settings = Settings(**{**_fields(server_settings), "workers": 1, "render_timeout": 30.0})
     with running_server(settings, renderer=blocking) as server:
-        result: dict[str, httpx.Response] = {}
+        result: dict[str, AnyResponse] = {}
         thread = threading.Thread(target=_post_chart, args=(server, result))
         thread.start()
         try:
@@ -198,7 +199,7 @@ def _fields(settings: Settings) -> dict[str, Any]:
     return {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)}
 
 
-def _post_chart(server: RunningServer, result: dict[str, httpx.Response]) -> None:
+def _post_chart(server: RunningServer, result: dict[str, AnyResponse]) -> None:
     result["response"] = httpx.post(
         f"{server.base_url}{CHART_PATH}", headers={"x-api-key": server.api_key}, timeout=30
     )

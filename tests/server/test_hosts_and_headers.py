@@ -13,7 +13,14 @@ from chart_img_server.middleware import allowed_hosts, host_name
 from chart_img_server.spec import ApiSpec
 from starlette.testclient import TestClient
 
-from .conftest import CHART_PATH, KEY_HEADERS, LIST_PATH, STORAGE_PATH, assert_documented
+from .conftest import (
+    CHART_PATH,
+    KEY_HEADERS,
+    LIST_PATH,
+    STORAGE_PATH,
+    AnyResponse,
+    assert_documented,
+)
 
 DOCS_ORIGIN = "https://docs.example"
 
@@ -196,8 +203,8 @@ def test_a_method_a_path_does_not_take_is_405_json_with_allow(stub_client: TestC
 # CORS: off unless origins are configured.
 
 
-def _preflight(client: TestClient, origin: str, method: str = "POST") -> httpx.Response:
-    response: httpx.Response = client.options(
+def _preflight(client: TestClient, origin: str, method: str = "POST") -> AnyResponse:
+    response: AnyResponse = client.options(
         CHART_PATH,
         headers={
             "origin": origin,

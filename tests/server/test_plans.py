@@ -25,6 +25,7 @@ from .conftest import (
     CHART_PATH,
     LIST_PATH,
     STORAGE_PATH,
+    AnyResponse,
     ManualMonotonic,
     MutableClock,
     RecordingRenderer,
@@ -68,8 +69,8 @@ def planned(
     return client, monotonic, clock
 
 
-def _chart(client: TestClient, plan: str, **body: object) -> httpx.Response:
-    response: httpx.Response = client.post(CHART_PATH, headers={"x-api-key": _key(plan)}, json=body)
+def _chart(client: TestClient, plan: str, **body: object) -> AnyResponse:
+    response: AnyResponse = client.post(CHART_PATH, headers={"x-api-key": _key(plan)}, json=body)
     return response
 
 
@@ -370,7 +371,7 @@ def test_reload_applies_the_new_file_and_keeps_the_old_one_when_bad(
     keys = client.app.state.server.services.keys  # type: ignore[attr-defined]
 
     def status(key: str, **body: object) -> int:
-        response: httpx.Response = client.post(CHART_PATH, headers={"x-api-key": key}, json=body)
+        response: AnyResponse = client.post(CHART_PATH, headers={"x-api-key": key}, json=body)
         return response.status_code
 
     assert (status("old-key", width=1920), status("new-key")) == (200, 403)
@@ -409,7 +410,7 @@ def test_sighup_reloads_the_keys_file_while_serving(tmp_path: Path) -> None:
 
     def keep_asking() -> None:
         # One request after another with the key both files have, through the reload.
-        with httpx.Client() as http:
+        with httpx.Client(timeout=30) as http:
             while not done.is_set():
                 statuses.append(http.get(base, headers={"x-api-key": "stays"}).status_code)
 
@@ -419,8 +420,8 @@ def test_sighup_reloads_the_keys_file_while_serving(tmp_path: Path) -> None:
         for line in process.stdout:
             if "Uvicorn running on" in line:
                 break
-        assert httpx.get(base, headers={"x-api-key": "leaves"}).status_code == 200
-        assert httpx.get(base, headers={"x-api-key": "arrives"}).status_code == 403
+        assert httpx.get(base, headers={"x-api-key": "leaves"}, timeout=30).status_code == 200
+        assert httpx.get(base, headers={"x-api-key": "arrives"}, timeout=30).status_code == 403
         asker.start()
         keys_file.write_text("stays\narrives BASIC\n", encoding="utf-8")
         process.send_signal(signal.SIGHUP)
@@ -428,8 +429,8 @@ def test_sighup_reloads_the_keys_file_while_serving(tmp_path: Path) -> None:
             if "keys reloaded" in line:
                 assert line.rstrip().endswith("keys reloaded: 2 keys")
                 break
-        assert httpx.get(base, headers={"x-api-key": "arrives"}).status_code == 200
-        assert httpx.get(base, headers={"x-api-key": "leaves"}).status_code == 403
+        assert httpx.get(base, headers={"x-api-key": "arrives"}, timeout=30).status_code == 200
+        assert httpx.get(base, headers={"x-api-key": "leaves"}, timeout=30).status_code == 403
         done.set()
         asker.join()
         assert process.poll() is None  # SIGHUP reloads; it never stops the server

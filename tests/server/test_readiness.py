@@ -12,6 +12,7 @@ import anyio
 import pytest
 from chart_img_server import Settings, create_app, storage
 from chart_img_server.market import Catalog, MarketDataError, SyntheticSource
+from chart_img_server.plans import Plan, Refusal
 from chart_img_server.services import ServiceOverrides, Services, readiness
 from chart_img_server.spec import ApiSpec
 from chart_img_server.storage import LocalStorage
@@ -40,7 +41,7 @@ class Unreachable:
 
 
 class Hanging:
-    async def acquire(self, key: str) -> int | None:
+    async def acquire(self, key_id: str, plan: Plan | None) -> Refusal | None:
         return None
 
     async def check_ready(self) -> str | None:

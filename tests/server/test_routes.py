@@ -117,7 +117,7 @@ def test_route_is_checked_before_the_key(stub_client: TestClient) -> None:
 
 
 def test_an_exchange_id_is_ascii_only(stub_client: TestClient, spec: ApiSpec) -> None:
-    """`bınance` (dotless i) upper-cases to BINANCE in Unicode: it is no exchange ID."""
+    """`b%C4%B1nance` (a dotless i) upper-cases to BINANCE in Unicode: it is no exchange ID."""
     response = stub_client.get("/v3/coinalyze/exchange/b%C4%B1nance", headers=KEY_HEADERS)
     assert response.status_code == 404
     assert_documented(spec, response, SYMBOLS_PATH, "get")
