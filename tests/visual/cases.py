@@ -23,6 +23,8 @@ from chart_img_server.chart import ChartRequest
 from chart_img_server.rendering import draw_synthetic
 from PIL import Image
 
+from tests.server.conftest import DEFAULT_CHART
+
 NOW = datetime.datetime(2024, 8, 12, 14, 21, 16, 952000, tzinfo=datetime.UTC)
 REFERENCES = Path(__file__).parent / "references"
 
@@ -33,20 +35,7 @@ MAX_DIFFERING = 0.0002
 _HALVE_ABOVE = 1024  # pixels wide
 _COLOURS = 256
 
-BASE = ChartRequest(
-    exchange="BINANCE",
-    ticker="BTCUSDT.P",
-    interval="1D",
-    width=800,
-    height=600,
-    theme="light",
-    timezone="Etc/UTC",
-    format="png",
-    studies=(),
-    watermark=None,
-    watermark_size=16,
-    watermark_opacity=1.0,
-)
+BASE = DEFAULT_CHART  # every default of the spec
 
 EIGHT = (
     "Open Interest",
