@@ -73,6 +73,11 @@ generate-okx-api: $(VENV_STAMP) ## Regenerate okx_api from upstream/okx.yaml (in
 generate-coingecko-api: $(VENV_STAMP) ## Regenerate coingecko_api from upstream/coingecko.yaml (into COINGECKO_GEN_OUT)
 	$(call generate-client,upstream/coingecko.yaml,upstream/coingecko.generator.yaml,$(COINGECKO_GEN_OUT))
 
+.PHONY: field-docs
+field-docs: $(VENV_STAMP) ## Rewrite the chart fields' docs in overlays/chart_img/_params.py from openapi.yaml
+	$(PY) -c "from chart_img._params import write_field_docs; write_field_docs()"
+	ruff format overlays/chart_img/_params.py
+
 lint: $(VENV_STAMP) ## ruff and mypy --strict on our code and the generated clients
 	ruff check overlays server tests docs/hooks
 	ruff format --check overlays server tests docs/hooks

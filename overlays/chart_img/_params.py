@@ -15,6 +15,7 @@ import types
 from collections.abc import Callable, Mapping, Sequence
 from enum import Enum, IntEnum
 from functools import cache
+from pathlib import Path
 from typing import Any, TypedDict, TypeVar, Unpack, get_args, get_origin, get_type_hints
 
 import attrs
@@ -42,9 +43,11 @@ __all__ = [
     "build_request",
     "check_exchange_id",
     "enum_of",
+    "field_docs_source",
     "field_names",
     "fields_doc",
     "with_fields_doc",
+    "write_field_docs",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -57,19 +60,83 @@ class ChartFields(TypedDict, total=False):
     `fields_doc()`, appended to this docstring and to those of `chart()` and `store()`.
     """
 
+    # BEGIN field docs, from openapi.yaml by `make field-docs`
     symbol: str
+    """Chart symbol as `EXCHANGE:SYMBOL`, case-insensitive; perpetual contracts end in `.P`. A
+    symbol that the exchange does not list answers `422` `Invalid Symbol`. Default:
+    "BINANCE:BTCUSDT.P". Matches ^[A-Za-z0-9_]{1,32}:[A-Za-z0-9._-]{1,40}$.
+    """
     interval: Interval | str
+    """Chart interval. Default: "1D". One of: 1m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 12h, 1D, 1W,
+    1M.
+    """
     width: int
+    """Image width in pixels. Default: 800. From 400 to 2048."""
     height: int
+    """Image height in pixels. Default: 600. From 300 to 1920."""
     theme: Theme | str
+    """Chart colour theme. Default: "light". One of: light, dark."""
     timezone: Timezone | str
+    """Timezone of the time axis. Default: "Etc/UTC". One of: Etc/UTC, Africa/Cairo,
+    Africa/Johannesburg, Africa/Lagos, America/Argentina/Buenos_Aires, America/Bogota,
+    America/Caracas, America/Chicago, America/El_Salvador, America/Juneau, America/Lima,
+    America/Los_Angeles, America/Mexico_City, America/New_York, America/Phoenix,
+    America/Santiago, America/Sao_Paulo, America/Toronto, America/Vancouver, Asia/Almaty,
+    Asia/Ashkhabad, Asia/Bahrain, Asia/Bangkok, Asia/Chongqing, Asia/Dubai, Asia/Hong_Kong,
+    Asia/Ho_Chi_Minh, Asia/Jakarta, Asia/Jerusalem, Asia/Karachi, Asia/Kathmandu,
+    Asia/Kolkata, Asia/Kuwait, Asia/Manila, Asia/Muscat, Asia/Qatar, Asia/Riyadh,
+    Asia/Seoul, Asia/Shanghai, Asia/Singapore, Asia/Taipei, Asia/Tehran, Asia/Tokyo,
+    Atlantic/Reykjavik, Australia/ACT, Australia/Adelaide, Australia/Brisbane,
+    Australia/Perth, Australia/Sydney, Europe/Amsterdam, Europe/Athens, Europe/Belgrade,
+    Europe/Berlin, Europe/Bratislava, Europe/Brussels, Europe/Bucharest, Europe/Budapest,
+    Europe/Copenhagen, Europe/Dublin, Europe/Helsinki, Europe/Istanbul, Europe/Lisbon,
+    Europe/London, Europe/Luxembourg, Europe/Madrid, Europe/Malta, Europe/Moscow,
+    Europe/Oslo, Europe/Paris, Europe/Riga, Europe/Rome, Europe/Stockholm, Europe/Tallinn,
+    Europe/Vilnius, Europe/Warsaw, Europe/Zurich, Pacific/Auckland, Pacific/Chatham,
+    Pacific/Fakaofo, Pacific/Honolulu, Pacific/Norfolk, US/Mountain.
+    """
     format: ImageFormat | str
+    """Image format of the response. Default: "png". One of: png, jpeg."""
     studies: Sequence[Study | str]
+    """Study indicators to add, each at most once. Some depend on the symbol or interval: see
+    the `Study` schema. At most one of each study means at most as many items as `Study` has
+    members: `maxItems` states what `uniqueItems` over the enum implies, so that an
+    over-long list is refused before its items are compared. Default: []. At most 39 items,
+    each at most once, of: Aggregated CVD Futs. COIN-margined Contracts, Aggregated CVD
+    Futs. STABLECOIN-margined Contracts, Aggregated CVD Futures, Aggregated CVD Spot,
+    Aggregated Funding Rate, Aggregated Liquidations COIN-margined Contracts, Aggregated
+    Liquidations Profile Visible Range COIN-margined Contracts, Aggregated Liquidations
+    Profile Visible Range STABLECOIN-margined Contracts, Aggregated Liquidations
+    STABLECOIN+COIN-margined Contracts, Aggregated Liquidations STABLECOIN-margined
+    Contracts, Aggregated Long/Short Accounts Ratio, Aggregated Open Interest COIN-margined
+    Contracts, Aggregated Open Interest Delta COIN-margined Contracts, Aggregated Open
+    Interest Delta Profile Visible Range COIN-margined Contracts, Aggregated Open Interest
+    Delta Profile Visible Range STABLECOIN+COIN-margined Contracts, Aggregated Open Interest
+    Delta Profile Visible Range STABLECOIN-margined Contracts, Aggregated Open Interest
+    Delta STABLECOIN+COIN-margined Contracts, Aggregated Open Interest Delta
+    STABLECOIN-margined Contracts, Aggregated Open Interest STABLECOIN+COIN-margined
+    Contracts, Aggregated Open Interest STABLECOIN-margined Contracts, Aggregated Predicted
+    Funding Rate, Buy / Sell Count, Buy / Sell Volume, Buy Sell Pressure, Funding Rate,
+    Funding Rate OHLC, Liquidations, Liquidations Profile Visible Range, Long/Short Accounts
+    Ratio, Long/Short Accounts Ratio Top Traders, Long/Short Positions Ratio Top Traders,
+    Longs Liquidation, Open Interest, Open Interest Delta, Open Interest Delta Profile
+    Visible Range, Open Interest/Market Cap Ratio, Predicted Funding Rate, Predicted Funding
+    Rate OHLC, Shorts Liquidation.
+    """
     watermark: str
+    """Custom watermark text, centred on the chart. No control characters. No default. At most
+    100 characters. Matches ^[^\\u0000-\\u001F\\u007F]*$.
+    """
     watermark_size: WatermarkSize | int | str
+    """Watermark text size, in pixels. Default: 16. One of: 16, 32, 64, 128."""
     watermark_opacity: float
+    """Watermark text opacity. Default: 1.0. From 0.1 to 1.0."""
+    # END field docs
 
 
+QUOTES = '"""'
+FIELD_DOCS_BEGIN = "    # BEGIN field docs, from openapi.yaml by `make field-docs`"
+FIELD_DOCS_END = "    # END field docs"
 RequestLike = AdvancedChartRequest | Mapping[str, Any] | None
 
 
@@ -106,18 +173,54 @@ def fields_doc() -> str:
         "",
     ]
     for keyword, name in field_names().items():
-        schema = properties[name]
-        parts = [" ".join(str(schema.get("description", "")).split())]
-        parts.append(
-            f"Default: {_literal(schema['default'])}." if "default" in schema else "No default."
-        )
-        parts.append(_allowed(schema))
-        text = " ".join(part for part in parts if part)
+        text = _field_text(properties[name])
         lines.append(f"    {keyword} ({_type_name(hints[keyword])}):")
         lines += textwrap.wrap(
             text, 92, initial_indent=" " * 8, subsequent_indent=" " * 8, break_on_hyphens=False
         )
     return "\n".join(lines) + "\n"
+
+
+def field_docs_source() -> str:
+    """The body of `ChartFields` between its field-docs markers: each field, then its text.
+
+    Editors show a field's docstring where the keyword is used, so what `help()` reads from
+    the spec at run time is also written into the source, and a test keeps the two equal.
+    """
+    annotations = ChartFields.__annotations__
+    properties = _spec.request_properties()
+    lines = []
+    for keyword, name in field_names().items():
+        annotation = annotations[keyword]
+        written = getattr(annotation, "__forward_arg__", annotation)
+        lines.append(f"    {keyword}: {written}")
+        text = _field_text(properties[name]).replace("\\", "\\\\").replace(QUOTES, "'''")
+        wrapped = textwrap.wrap(text, 88, break_on_hyphens=False, break_long_words=False)
+        lines.append(f"    {QUOTES}{wrapped[0]}" + (QUOTES if len(wrapped) == 1 else ""))
+        if len(wrapped) > 1:
+            lines += [f"    {line}" for line in wrapped[1:]]
+            lines.append(f"    {QUOTES}")
+    return "\n".join(lines) + "\n"
+
+
+def write_field_docs() -> None:
+    """Rewrites the field docs of `ChartFields` in this file from the spec (`make field-docs`)."""
+    path = Path(__file__)
+    source = path.read_text(encoding="utf-8")
+    head, rest = source.split(FIELD_DOCS_BEGIN, 1)
+    _, tail = rest.split(FIELD_DOCS_END, 1)
+    path.write_text(
+        f"{head}{FIELD_DOCS_BEGIN}\n{field_docs_source()}{FIELD_DOCS_END}{tail}", encoding="utf-8"
+    )
+
+
+def _field_text(schema: Mapping[str, Any]) -> str:
+    parts = [" ".join(str(schema.get("description", "")).split())]
+    parts.append(
+        f"Default: {_literal(schema['default'])}." if "default" in schema else "No default."
+    )
+    parts.append(_allowed(schema))
+    return " ".join(part for part in parts if part)
 
 
 def with_fields_doc(method: F) -> F:

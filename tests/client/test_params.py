@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typing
+from pathlib import Path
 
 import pytest
 from chart_img import ChartFields, RequestValidationError, allowed_values, build_request
@@ -143,3 +144,13 @@ def test_exchange_id_is_checked() -> None:
     assert check_exchange_id("binance") == "binance"
     with pytest.raises(RequestValidationError, match="exchangeId: must match"):
         check_exchange_id("../etc")
+
+
+def test_the_field_docs_editors_show_are_the_spec_s() -> None:
+    """`ChartFields` carries each field's text from the spec; `make field-docs` rewrites it."""
+    from chart_img import _params
+
+    source = Path(_params.__file__).read_text(encoding="utf-8")
+    block = source.split(_params.FIELD_DOCS_BEGIN, 1)[1].split(_params.FIELD_DOCS_END, 1)[0]
+    assert block == "\n" + _params.field_docs_source()
+    assert 'Default: "1D"' in block
