@@ -119,11 +119,11 @@ class ServerProcesses:
 
 @contextlib.contextmanager
 def server_processes(
-    tmp_path: Path, redis_url: str, processes: int, env: Mapping[str, str] | None = None
+    tmp_path: Path, redis_url: str, processes: int, env: Mapping[str, str | None] | None = None
 ) -> Iterator[ServerProcesses]:
-    """`python -m chart_img_server --processes N` with Redis and one key."""
+    """`python -m chart_img_server --processes N` with Redis and one key (`env`: a None unsets)."""
     port = free_port()
-    environment = {
+    given: dict[str, str | None] = {
         **os.environ,
         "CHART_IMG_SERVER_KEYS": SCALE_KEY,
         "CHART_IMG_SERVER_REDIS_URL": redis_url,
@@ -131,6 +131,7 @@ def server_processes(
         "CHART_IMG_SERVER_RENDER_THREADS": "1",
         **(env or {}),
     }
+    environment = {name: value for name, value in given.items() if value is not None}
     environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
     command = [sys.executable, "-m", "chart_img_server", "--port", str(port)]
     command += ["--processes", str(processes)]
