@@ -88,16 +88,6 @@ class Series:
     def empty(cls, kind: SeriesKind, time: IntArray) -> Series:
         return cls(kind, time, {name: np.full(len(time), np.nan) for name in COLUMNS[kind]})
 
-    @classmethod
-    def from_rows(
-        cls, kind: SeriesKind, time: list[int], rows: Mapping[str, list[float]]
-    ) -> Series:
-        return cls(
-            kind,
-            np.array(time, dtype=np.int64),
-            {name: np.array(rows[name], dtype=np.float64) for name in COLUMNS[kind]},
-        )
-
     def aligned(self, time: IntArray) -> Series:
         """The same columns on other bar times: NaN where this series has no bar."""
         positions = np.searchsorted(self.time, time)
