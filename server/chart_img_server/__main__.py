@@ -38,10 +38,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc), 2)
     # What can fail at start-up for want of a directory or a port fails here, in one line,
     # before the lifespan opens services (and makes up a key) for a server that cannot run.
-    try:
-        settings.storage_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        return _fail(f"cannot create the storage directory {settings.storage_dir}: {_why(exc)}")
+    # A bucket (`storage_url`) needs no directory: `storage_dir` is then unused.
+    if settings.storage_url is None:
+        try:
+            settings.storage_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return _fail(f"cannot create the storage directory {settings.storage_dir}: {_why(exc)}")
     try:
         sock = _listen(settings.host, settings.port)
     except OSError as exc:

@@ -159,3 +159,31 @@ def test_a_service_that_cannot_open_is_one_error_line_not_a_traceback(tmp_path: 
         f"chart-img-server: cannot read the keys file {missing}: No such file or directory"
     )
     assert errors[1].endswith("Application startup failed. Exiting.")
+
+
+def test_a_bucket_for_storage_makes_no_storage_directory(tmp_path: Path) -> None:
+    """With `s3://` storage, the default storage directory is neither needed nor made: a
+    start-up that fails later (here at the port) has made nothing under XDG_DATA_HOME."""
+    data_home = tmp_path / "data"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CHART_IMG_SERVER_")}
+    env = clean | {
+        "XDG_DATA_HOME": str(data_home),
+        "CHART_IMG_SERVER_STORAGE_URL": "s3://charts/chart-img",
+    }
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "chart_img_server", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            check=False,
+        )
+    assert result.stderr.splitlines() == [
+        f"chart-img-server: cannot listen on 127.0.0.1 port {port}: Address already in use"
+    ]
+    assert result.returncode == 1
+    assert not data_home.exists()
