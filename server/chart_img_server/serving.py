@@ -24,10 +24,24 @@ LOOPBACK = "127.0.0.1"
 
 @dataclass(frozen=True, slots=True)
 class RunningServer:
+    """A server `running_server` started. `keys` are the keys a client can present to it: the
+    one made up when none was configured, else the plain configured ones, in order; none when
+    every configured key is a `sha256:` digest, which no client can present."""
+
     base_url: str
-    api_key: str
+    keys: tuple[str, ...]
     app: Starlette
     settings: Settings
+
+    @property
+    def api_key(self) -> str:
+        """The first of `keys`; `LookupError` when there is none (every key is a digest)."""
+        if not self.keys:
+            raise LookupError(
+                "every key the server was given is a sha256: digest, which no client can "
+                "present: send one of the keys it was made from"
+            )
+        return self.keys[0]
 
 
 class ServerStartupError(RuntimeError):
@@ -55,8 +69,9 @@ def running_server(
             settled.wait()
             if not state.started.is_set():
                 raise ServerStartupError("the chart-img server stopped during start-up")
-            api_key = state.services.keys.generated or configured_keys(settings)[0]
-            yield RunningServer(f"http://{LOOPBACK}:{port}", api_key, app, settings)
+            generated = state.services.keys.generated
+            keys = (generated,) if generated is not None else tuple(configured_keys(settings))
+            yield RunningServer(f"http://{LOOPBACK}:{port}", keys, app, settings)
         finally:
             server.should_exit = True
             thread.join()
