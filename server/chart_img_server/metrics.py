@@ -66,7 +66,8 @@ UPSTREAM_THROTTLED = Counter(
 )
 CACHE_LOOKUPS = Counter(
     "chart_img_bar_cache_lookups",
-    "Bar-cache lookups of one series: hit (nothing to fetch) or miss.",
+    "Bar-cache lookups of one series: hit (nothing to fetch), shared (read from another"
+    " process's fetch, through Redis) or miss (fetched from the upstream).",
     ["result"],
 )
 

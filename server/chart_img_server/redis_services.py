@@ -4,19 +4,20 @@
   clock in one round trip (`LIMIT_SCRIPT`), parameterised by the key's rate, burst and quota.
 - **Upstream call budgets**: each upstream's rolling window of calls, a sorted set kept by
   `BUDGET_SCRIPT`, so that N processes together stay within the one budget.
+- **Upstream bars**: each series' cached bars, one hash written whole after every fetch
+  (`market._shared_bars`), so that a bar one process fetched the others read.
 - **The storage sweeper**: one process a purge interval sweeps expired charts
   (`SET NX PX`, never released: the turn lapses with the interval).
 
-Per process, and why: the bar cache (market data already fetched; a process that lacks bars
-fetches them within the shared budget, so N processes cost at most N fetches of the same
-closed bars, never more calls than the budget), the catalogue, renders and the failed-key
+Per process, and why: the catalogue (one small load each), renders and the failed-key
 throttle (a per-address brake, not a quota).
 
 When Redis does not answer within `REDIS_TIMEOUT`, limits fail **closed**: the request is
 answered `503` `Rate Limit Unavailable` with `Retry-After` (openapi.yaml, decision 21), never
 served unmetered. An upstream budget that cannot be read answers as a spent budget (`429`
 `Market Data Rate Limited`, or cached bars when held); a sweep turn that cannot be taken is
-skipped. Each command reconnects, so service resumes as soon as Redis is back.
+skipped; shared bars that cannot be read or written are fetched from the upstream, as one
+process would. Each command reconnects, so service resumes as soon as Redis is back.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ import hashlib
 import logging
 import math
 import os
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,6 +149,8 @@ class RedisShared:
         self._budget = client.register_script(BUDGET_SCRIPT)
         self._down = False
         self._owner = f"{os.getpid()}:{uuid.uuid4().hex}"
+        # What the processes compare the age of shared bars by.
+        self.wall_clock: Callable[[], float] = time.time
 
     async def check_ready(self) -> str | None:
         try:
@@ -195,6 +199,35 @@ class RedisShared:
             raise UpstreamBusyError(upstream, DOWN_RETRY_AFTER) from None
         self._came_back()
         return float(answer)
+
+    # Shared bars ----------------------------------------------------------------------
+
+    async def read_hashes(self, names: Sequence[str]) -> list[dict[bytes, bytes]]:
+        """Each hash's fields, in one round trip (none when Redis does not answer)."""
+        async with self.client.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.hgetall(PREFIX + name)
+            try:
+                found: list[dict[bytes, bytes]] = await pipe.execute()
+            except RedisError as error:
+                self._went_down(error)
+                return [{} for _ in names]
+        self._came_back()
+        return found
+
+    async def write_hashes(self, hashes: Mapping[str, Mapping[str, bytes]], ttl: float) -> None:
+        """Replaces each hash whole, lapsing after `ttl` seconds, atomically (MULTI)."""
+        async with self.client.pipeline(transaction=True) as pipe:
+            for name, fields in hashes.items():
+                pipe.delete(PREFIX + name)
+                pipe.hset(PREFIX + name, items=[part for field in fields.items() for part in field])
+                pipe.pexpire(PREFIX + name, math.ceil(ttl * 1000))
+            try:
+                await pipe.execute()
+            except RedisError as error:
+                self._went_down(error)
+                return
+        self._came_back()
 
     # The sweeper ----------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from chart_img_server.market._bar_cache import BarCache, Fetch
+from chart_img_server.market._bar_cache import BarCache, CachedBars, Fetch
 
 COLUMNS = ("value",)
 HOUR = 3600
@@ -66,3 +66,58 @@ def test_what_a_request_still_needs_is_not_evicted() -> None:
     cache.store("b", COLUMNS, 0, 10 * HOUR, *_bars(0, 10 * HOUR), now=0, keep=["a"])
     assert cache.get("a") is not None
     assert cache.get("b") is not None
+
+
+def test_a_forming_bar_without_data_is_not_asked_for_again_until_old() -> None:
+    cache = BarCache(max_bars=1000, refresh=60)
+    # No trade yet in the forming bar: the upstream answers only closed bars.
+    cache.store("k", COLUMNS, 0, 10 * HOUR, *_bars(0, 9 * HOUR), now=0)
+    assert cache.fetch_needed("k", 0, 10 * HOUR, now=59) is None
+    assert cache.fetch_needed("k", 0, 10 * HOUR, now=60) == Fetch(10 * HOUR)
+
+
+def _entry(first: int, forming: int, fetched: float) -> CachedBars:
+    cache = BarCache(max_bars=1000, refresh=60)
+    cache.store("k", COLUMNS, first, forming, *_bars(first, forming), now=fetched)
+    entry = cache.get("k")
+    assert entry is not None
+    return entry
+
+
+def test_an_entry_from_elsewhere_is_adopted_whole_when_none_is_held() -> None:
+    cache = BarCache(max_bars=1000, refresh=60)
+    cache.adopt("k", _entry(0, 10 * HOUR, fetched=5))
+    assert cache.fetch_needed("k", 0, 10 * HOUR, now=64) is None
+    assert cache.fetch_needed("k", 0, 10 * HOUR, now=65) == Fetch(10 * HOUR)
+    assert len(cache) == 10
+
+
+def test_adopted_bars_join_held_ones_and_the_later_forming_bar_stays() -> None:
+    cache = BarCache(max_bars=1000, refresh=60)
+    cache.store("k", COLUMNS, 0, 10 * HOUR, *_bars(0, 10 * HOUR), now=0)
+    cache.adopt("k", _entry(5 * HOUR, 12 * HOUR, fetched=3))
+    entry = cache.get("k")
+    assert entry is not None
+    assert (entry.covered_from, entry.closed_until, entry.forming_time) == (0, 12 * HOUR, 12 * HOUR)
+    time, values = entry.rows()
+    assert list(time) == list(range(0, 13 * HOUR, HOUR))
+    assert values[:, 0].tolist() == list(range(13))
+    assert len(cache) == 12
+    # An older entry adds its bars but never brings back an older forming bar.
+    cache.adopt("k", _entry(0, 11 * HOUR, fetched=9))
+    assert cache.get("k") is entry
+    assert (entry.closed_until, entry.forming_time) == (12 * HOUR, 12 * HOUR)
+    assert entry.forming_fetched == 3
+
+
+def test_an_entry_whose_span_leaves_a_gap_is_never_joined() -> None:
+    cache = BarCache(max_bars=1000, refresh=60)
+    cache.store("k", COLUMNS, 0, 5 * HOUR, *_bars(0, 5 * HOUR), now=0)
+    later = _entry(8 * HOUR, 12 * HOUR, fetched=1)
+    cache.adopt("k", later)
+    # The later span replaces ours: joining would claim 5h to 8h were asked for.
+    assert cache.get("k") is later
+    assert cache.fetch_needed("k", 0, 12 * HOUR, now=2) == Fetch(0)
+    cache.adopt("k", _entry(0, 5 * HOUR, fetched=2))
+    assert cache.get("k") is later
+    assert len(cache) == 4

@@ -14,11 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..metrics import CACHE_LOOKUPS
 from ._noise import FloatArray, IntArray
-
-_HITS = CACHE_LOOKUPS.labels("hit")
-_MISSES = CACHE_LOOKUPS.labels("miss")
 
 
 @dataclass(slots=True)
@@ -69,17 +65,13 @@ class BarCache:
 
     def fetch_needed(self, key: Hashable, start: int, forming: int, now: float) -> Fetch | None:
         """What to fetch so that bars opening from `start` to the forming one are all known."""
-        needed = self._fetch_needed(key, start, forming, now)
-        (_HITS if needed is None else _MISSES).inc()
-        return needed
-
-    def _fetch_needed(self, key: Hashable, start: int, forming: int, now: float) -> Fetch | None:
         entry = self._entries.get(key)
         if entry is None or start < entry.covered_from:
             return Fetch(start)
         if entry.closed_until < forming:
             return Fetch(entry.closed_until)
-        if entry.forming_time != forming or now - entry.forming_fetched >= self.refresh:
+        # The forming bar was asked for (`closed_until` is its opening): again once it is old.
+        if now - entry.forming_fetched >= self.refresh:
             return Fetch(forming)
         return None
 
@@ -114,12 +106,39 @@ class BarCache:
         self._entries.move_to_end(key)
         self._evict(frozenset(keep) | {key})
 
+    def adopt(self, key: Hashable, other: CachedBars, keep: Iterable[Hashable] = ()) -> None:
+        """Takes in an entry fetched elsewhere (another process): its closed bars join ours
+        when the two spans meet, else the later span replaces ours; the forming bar of the
+        later fetch stays."""
+        entry = self._entries.get(key)
+        if entry is None or not _meet(entry, other):
+            if entry is None or other.closed_until > entry.closed_until:
+                self._bars += len(other.time) - (len(entry.time) if entry else 0)
+                self._entries[key] = other
+        else:
+            self._bars -= len(entry.time)
+            entry.time, entry.values = _merged(entry, other.time, other.values)
+            entry.covered_from = min(entry.covered_from, other.covered_from)
+            self._bars += len(entry.time)
+            later = (other.closed_until, other.forming_fetched)
+            if later > (entry.closed_until, entry.forming_fetched):
+                entry.closed_until = other.closed_until
+                entry.forming_time, entry.forming = other.forming_time, other.forming
+                entry.forming_fetched = other.forming_fetched
+        self._entries.move_to_end(key)
+        self._evict(frozenset(keep) | {key})
+
     def _evict(self, keep: frozenset[Hashable]) -> None:
         for key in list(self._entries):
             if self._bars <= self.max_bars:
                 return
             if key not in keep:
                 self._bars -= len(self._entries.pop(key).time)
+
+
+def _meet(entry: CachedBars, other: CachedBars) -> bool:
+    """Whether two entries' spans overlap or touch, so that their union leaves no gap."""
+    return other.covered_from <= entry.closed_until and entry.covered_from <= other.closed_until
 
 
 def _merged(entry: CachedBars, time: IntArray, values: FloatArray) -> tuple[IntArray, FloatArray]:

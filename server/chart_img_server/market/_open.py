@@ -4,24 +4,30 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Protocol
 
 from ..settings import Settings
 from ._budget import SharedWindow, shared_budgets
 from ._composite import CompositeSource
 from ._series import SeriesKind
+from ._shared_bars import SharedHashes, shared_bars
 from ._source import MarketSource
 from ._synthetic import SyntheticSource
 
 
+class _Shared(SharedWindow, SharedHashes, Protocol):
+    """What several processes share for the market: call budgets and bars (Redis)."""
+
+
 @contextlib.asynccontextmanager
 async def open_market(
-    settings: Settings, shared_window: SharedWindow | None = None
+    settings: Settings, shared: _Shared | None = None
 ) -> AsyncIterator[MarketSource]:
     """`synthetic`: made up, offline. `coinalyze`: Coinalyze's catalogue and series, with the
     top traders' ratios from Binance and OKX and market caps from CoinGecko.
 
-    With `shared_window` (Redis, several processes), every upstream's call budget is spent
-    from it, shared by the processes; bar caches stay per process."""
+    With `shared` (Redis, several processes), every upstream's call budget is spent from it,
+    and the bars fetched are shared through it, by all the processes."""
     if settings.market != "coinalyze":
         yield SyntheticSource()
         return
@@ -30,7 +36,7 @@ async def open_market(
     from .toptraders import open_top_traders
 
     async with contextlib.AsyncExitStack() as stack:
-        with shared_budgets(shared_window):
+        with shared_budgets(shared), shared_bars(shared):
             coinalyze = await stack.enter_async_context(open_coinalyze(settings))
             top_traders = await stack.enter_async_context(open_top_traders(settings))
             market_caps = await stack.enter_async_context(open_coingecko(settings))

@@ -20,12 +20,13 @@ import anyio
 import httpx
 import numpy as np
 
-from ..metrics import UPSTREAM_SECONDS
-from ._bar_cache import BarCache
+from ..metrics import CACHE_LOOKUPS, UPSTREAM_SECONDS
+from ._bar_cache import BarCache, Fetch
 from ._budget import CallBudget
 from ._intervals import DAY, Window
 from ._noise import FloatArray, IntArray
 from ._series import COLUMNS, Series, SeriesKind, build_from_daily
+from ._shared_bars import SharedBars, current_shared_bars
 from ._source import MarketDataError, UpstreamBusyError
 from ._studies import Need
 
@@ -41,6 +42,11 @@ class SeriesKey:
     period: str  # the upstream's name for it: `1hour`, `4h`, `1H`
     seconds: int
 
+    @property
+    def name(self) -> str:
+        """The series' name among the upstream's, for the bars shared by processes."""
+        return f"{self.period}:{self.kind.value}:{self.symbol}"
+
 
 THROTTLED = frozenset({429})
 Answer = Any  # what a generated client's `asyncio_detailed` returns: a `Response[...]`
@@ -50,7 +56,11 @@ FetchGroup = Callable[[SeriesKind, Sequence[SeriesKey], int], Awaitable[Mapping[
 
 
 class CachedUpstream:
-    """An upstream's series through a bar cache; `max_per_call` series a fetch at most."""
+    """An upstream's series through a bar cache; `max_per_call` series a fetch at most.
+
+    Made inside `shared_bars(store)` (several processes), the bars each fetch brings are
+    shared, and bars the cache lacks are looked for there before the upstream is asked.
+    """
 
     def __init__(
         self,
@@ -66,6 +76,8 @@ class CachedUpstream:
         self._absent_is_zero = absent_is_zero
         self._monotonic = monotonic
         self._locks: dict[SeriesKey, anyio.Lock] = {}
+        store = current_shared_bars()
+        self._shared = None if store is None else SharedBars(upstream, store, monotonic)
 
     async def series(
         self, keys: Mapping[Need, SeriesKey], window: Window, fetch: FetchGroup
@@ -82,13 +94,19 @@ class CachedUpstream:
     async def _refresh(
         self, keys: list[SeriesKey], start: int, forming: int, fetch: FetchGroup
     ) -> None:
-        now = self._monotonic()
+        needed = self._needed(keys, start, forming)
+        hits = len(keys) - len(needed)
+        if needed and self._shared is not None:
+            await self._adopt_shared(list(needed), keys)
+            needed = self._needed(list(needed), start, forming)
+            CACHE_LOOKUPS.labels("shared").inc(len(keys) - hits - len(needed))
+        CACHE_LOOKUPS.labels("hit").inc(hits)
+        CACHE_LOOKUPS.labels("miss").inc(len(needed))
         batches: dict[tuple[bool, SeriesKind, int], list[SeriesKey]] = {}
-        for key in keys:
-            needed = self._cache.fetch_needed(key, start, forming, now)
-            if needed is not None:
-                held = self._cache.get(key) is not None
-                batches.setdefault((held, key.kind, needed.start), []).append(key)
+        for key, fetch_from in needed.items():
+            held = self._cache.get(key) is not None
+            batches.setdefault((held, key.kind, fetch_from.start), []).append(key)
+        fetched: list[SeriesKey] = []
         for held, kind, batch_start in sorted(batches, key=lambda batch: batch[0]):
             for group in _chunks(batches[held, kind, batch_start], self._max_per_call):
                 try:
@@ -99,6 +117,26 @@ class CachedUpstream:
                     logger.warning("%s: serving cached bars, %s", self.upstream, error)
                     continue
                 self._store(kind, group, batch_start, forming, answered, keys)
+                fetched.extend(group)
+        await self._share(fetched)
+
+    def _needed(self, keys: list[SeriesKey], start: int, forming: int) -> dict[SeriesKey, Fetch]:
+        now = self._monotonic()
+        needed = {key: self._cache.fetch_needed(key, start, forming, now) for key in keys}
+        return {key: fetch_from for key, fetch_from in needed.items() if fetch_from is not None}
+
+    async def _adopt_shared(self, wanted: list[SeriesKey], keep: list[SeriesKey]) -> None:
+        assert self._shared is not None
+        found = await self._shared.read({key.name: tuple(COLUMNS[key.kind]) for key in wanted})
+        for key in wanted:
+            if key.name in found:
+                self._cache.adopt(key, found[key.name], keep)
+
+    async def _share(self, fetched: list[SeriesKey]) -> None:
+        if self._shared is None or not fetched:
+            return
+        entries = {key.name: self._cache.get(key) for key in fetched}
+        await self._shared.write({name: e for name, e in entries.items() if e is not None})
 
     def _store(
         self,

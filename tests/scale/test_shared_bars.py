@@ -1,0 +1,139 @@
+"""Bars shared through a real Redis: what one process fetched from Coinalyze, another reads.
+
+Two Coinalyze sources over one fake Coinalyze stand for two server processes, each with its
+own connection to Redis, as `open_market` makes them with several processes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+
+import numpy as np
+import pytest
+from chart_img_server import Settings
+from chart_img_server.market import MarketData, UpstreamBusyError
+from chart_img_server.market._bar_cache import BarCache
+from chart_img_server.market._budget import CallBudget, shared_budgets
+from chart_img_server.market._shared_bars import shared_bars
+from chart_img_server.market.coinalyze import CoinalyzeSource
+from chart_img_server.metrics import CACHE_LOOKUPS
+from chart_img_server.redis_services import RedisShared, open_redis
+
+from tests.coinalyze.conftest import NOW, UNLIMITED, Ticks, Upstream, client_for
+from tests.fakes.coinalyze import FakeCoinalyze
+from tests.server.conftest import DEFAULT_CHART
+
+from .conftest import RedisServer
+
+REFRESH = 60.0
+CHART = dataclasses.replace(
+    DEFAULT_CHART, interval="1h", studies=(*DEFAULT_CHART.studies, "Open Interest")
+)
+
+
+@dataclasses.dataclass
+class Processes:
+    fake: FakeCoinalyze
+    ticks: Ticks
+    connections: tuple[RedisShared, RedisShared]
+
+    @property
+    def history_calls(self) -> int:
+        """Symbol-calls spent on series (a process loading its catalogue spends some too)."""
+        return sum(call.cost for call in self.fake.calls if call.symbols)
+
+    async def source(self, process: int) -> Upstream:
+        """A Coinalyze source as process 0 or 1 opens it: sharing budget and bars."""
+        shared = self.connections[process]
+        with shared_budgets(shared), shared_bars(shared):
+            source = CoinalyzeSource(
+                client_for(self.fake),
+                CallBudget("coinalyze", UNLIMITED, monotonic=self.ticks),
+                BarCache(max_bars=UNLIMITED, refresh=REFRESH),
+                lambda: NOW,
+                monotonic=self.ticks,
+            )
+        await source.refresh_catalog()
+        return Upstream(self.fake, source, self.ticks, lambda: NOW)
+
+
+@pytest.fixture
+async def processes(redis: RedisServer) -> AsyncIterator[Processes]:
+    ticks = Ticks()
+    fake = FakeCoinalyze(calls_per_minute=UNLIMITED, now=lambda: NOW, monotonic=ticks)
+    settings = Settings(redis_url=redis.url)
+    async with open_redis(settings) as first, open_redis(settings) as second:
+        first.wall_clock = second.wall_clock = ticks  # the processes' clocks move together
+        yield Processes(fake, ticks, (first, second))
+
+
+def _lookups(result: str) -> float:
+    return float(CACHE_LOOKUPS.labels(result)._value.get())
+
+
+def _assert_same(first: MarketData, second: MarketData) -> None:
+    assert first.series.keys() == second.series.keys()
+    for need, series in first.series.items():
+        for name, values in series.columns.items():
+            np.testing.assert_array_equal(values, second.series[need].columns[name], str(need))
+
+
+async def test_bars_one_process_fetched_the_other_reads(processes: Processes) -> None:
+    here, there = await processes.source(0), await processes.source(1)
+    drawn_here = await here.data(CHART)
+    cold = processes.history_calls
+    assert cold > 0
+    shared_before = _lookups("shared")
+    drawn_there = await there.data(CHART)
+    assert processes.history_calls == cold
+    assert _lookups("shared") > shared_before
+    _assert_same(drawn_here, drawn_there)
+
+    # Once the forming bar is old, whichever process asks first refreshes it for both.
+    processes.ticks.value += REFRESH
+    await there.data(CHART)
+    refreshed = processes.history_calls
+    assert refreshed > cold
+    await here.data(CHART)
+    assert processes.history_calls == refreshed
+
+
+async def test_a_third_process_starting_late_fetches_nothing_already_shared(
+    processes: Processes,
+) -> None:
+    await (await processes.source(0)).data(CHART)
+    cold = processes.history_calls
+    # A wider window: only the older bars are fetched, from where the shared ones start.
+    wider = dataclasses.replace(CHART, width=1600)
+    await (await processes.source(1)).data(wider)
+    assert cold < processes.history_calls <= 2 * cold
+    calls = processes.history_calls
+    await (await processes.source(0)).data(wider)
+    await (await processes.source(1)).data(CHART)
+    assert processes.history_calls == calls
+
+
+async def test_without_redis_a_process_serves_what_it_holds(
+    processes: Processes, redis: RedisServer
+) -> None:
+    here = await processes.source(0)
+    drawn = await here.data(CHART)
+    cold = processes.history_calls
+    redis.kill()
+    # Bars held serve, even once the forming bar is old: the budget cannot be read, so no
+    # call is made (a budget that cannot be read is a spent one).
+    _assert_same(drawn, await here.data(CHART))
+    processes.ticks.value += REFRESH
+    _assert_same(drawn, await here.data(CHART))
+    assert processes.history_calls == cold
+    with pytest.raises(UpstreamBusyError):
+        await (await processes.source(1)).data(CHART)
+    # Back, with nothing in it (a restart): the first process to fetch fills it again.
+    redis.start()
+    there = await processes.source(1)
+    await there.data(CHART)
+    refilled = processes.history_calls
+    assert refilled > cold
+    await (await processes.source(0)).data(CHART)
+    assert processes.history_calls == refilled
