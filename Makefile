@@ -94,7 +94,7 @@ lint-spec: $(VENV_STAMP) $(NODE_STAMP) ## Judge openapi.yaml and upstream/*.yaml
 	spectral lint --fail-severity=warn $(SPECS)
 	redocly lint --format=stylish $(SPECS)
 
-test: setup lint browser wrk fonts redis moto ## Lint, then run the whole test suite (the visual suite too)
+test: setup lint browser wrk fonts redis moto nginx ## Lint, then run the whole test suite (the visual suite too)
 	$(PY) -m pytest --cov --cov-report=term
 
 serve: $(VENV_STAMP) ## Run the reference server on $(HOST):$(PORT)
@@ -165,6 +165,10 @@ wrk: ## Install Debian's wrk load generator for the benchmarks, when missing
 .PHONY: redis
 redis: ## Install Debian's redis-server for the several-process tests and benchmarks, when missing
 	command -v redis-server >/dev/null || (apt-get update && apt-get install -y --no-install-recommends redis-server)
+
+.PHONY: nginx
+nginx: ## Install Debian's nginx for the reverse-proxy test (deploy/nginx.conf), when missing
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update && apt-get install -y --no-install-recommends nginx-light)
 
 # moto's S3 server for the S3 storage tests, in a venv of its own: moto needs botocore, which needs
 # python-dateutil<3, and the project pins python-dateutil 4.
