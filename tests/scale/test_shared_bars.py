@@ -7,7 +7,7 @@ own connection to Redis, as `open_market` makes them with several processes.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import numpy as np
 import pytest
@@ -23,6 +23,14 @@ from chart_img_server.redis_services import RedisShared, open_redis
 from tests.coinalyze.conftest import NOW, UNLIMITED, Ticks, Upstream, client_for
 from tests.fakes.coinalyze import FakeCoinalyze
 from tests.server.conftest import DEFAULT_CHART
+from tests.sources.conftest import (
+    MARKET_CAP_RATIO,
+    TOP_ACCOUNTS,
+    TOP_POSITIONS,
+    Upstreams,
+    chart,
+    upstreams,  # noqa: F401 (the fixture)
+)
 
 from .conftest import RedisServer
 
@@ -137,3 +145,36 @@ async def test_without_redis_a_process_serves_what_it_holds(
     assert refilled > cold
     await (await processes.source(0)).data(CHART)
     assert processes.history_calls == refilled
+
+
+async def test_top_traders_and_market_caps_are_shared_too(
+    upstreams: Callable[..., Upstreams],  # noqa: F811 (the fixture)
+    processes: Processes,
+) -> None:
+    first, second = processes.connections
+    with shared_budgets(first), shared_bars(first):
+        here = upstreams()
+    with shared_budgets(second), shared_bars(second):
+        there = upstreams(like=here)
+    first.wall_clock = second.wall_clock = here.ticks
+
+    def calls() -> int:
+        fakes = (here.usdm, here.coin_m, here.okx, here.coingecko)
+        return sum(len(fake.calls) for fake in fakes)
+
+    charts = [
+        chart("BINANCE:BTCUSDT.P", "1h", TOP_ACCOUNTS, TOP_POSITIONS, MARKET_CAP_RATIO),
+        chart("OKX:ETHUSDT.P", "4h", TOP_ACCOUNTS, TOP_POSITIONS),
+    ]
+    drawn = [await here.data(one) for one in charts]
+    cold = calls()
+    assert cold > 0
+    for one, before in zip(charts, drawn, strict=True):
+        _assert_same(before, await there.data(one))
+    assert calls() == cold
+    here.ticks.value += REFRESH
+    await there.data(charts[0])
+    refreshed = calls()
+    assert refreshed > cold
+    await here.data(charts[0])
+    assert calls() == refreshed

@@ -81,15 +81,26 @@ class Upstreams:
 
 @pytest.fixture
 def upstreams() -> Callable[..., Upstreams]:
-    def build(calls_per_minute: int = UNLIMITED) -> Upstreams:
-        ticks = Ticks()
+    def build(calls_per_minute: int = UNLIMITED, like: Upstreams | None = None) -> Upstreams:
+        """New fakes and sources over them; `like`: new sources over its fakes and clock
+        (another server process)."""
         clock = lambda: NOW  # noqa: E731
-        usdm = FakeBinance(now=clock, monotonic=ticks, weight_per_minute=calls_per_minute)
-        coin_m = FakeBinance(
-            coin_margined=True, now=clock, monotonic=ticks, weight_per_minute=calls_per_minute
-        )
-        okx = FakeOkx(now=clock, monotonic=ticks, requests_per_window=calls_per_minute)
-        gecko = FakeCoinGecko(now=clock, monotonic=ticks, calls_per_minute=calls_per_minute)
+        if like is None:
+            ticks = Ticks()
+            usdm = FakeBinance(now=clock, monotonic=ticks, weight_per_minute=calls_per_minute)
+            coin_m = FakeBinance(
+                coin_margined=True, now=clock, monotonic=ticks, weight_per_minute=calls_per_minute
+            )
+            okx = FakeOkx(now=clock, monotonic=ticks, requests_per_window=calls_per_minute)
+            gecko = FakeCoinGecko(now=clock, monotonic=ticks, calls_per_minute=calls_per_minute)
+        else:
+            ticks, usdm, coin_m, okx, gecko = (
+                like.ticks,
+                like.usdm,
+                like.coin_m,
+                like.okx,
+                like.coingecko,
+            )
         top = TopTraderSource(
             binance_futures_api.Client(base_url=usdm.base_url, httpx_args=_transport(usdm.app)),
             binance_coin_futures_api.Client(

@@ -6,6 +6,8 @@ largest market cap (`/coins/markets`), looked up once. Market caps come from
 (5 minutes under a day, hourly up to 90 days, daily beyond); each span class is cached
 apart, so a chart is read at the finest granularity its window allows. A demo key reaches
 365 days back: older bars are left empty. A bar takes the last sample at or before its close.
+With several processes (`shared_bars`, Redis), the market caps one process fetched the
+others read; a coin's id is looked up once per process.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from .._budget import CallBudget
 from .._intervals import Window
 from .._noise import FloatArray, IntArray
 from .._series import Series, SeriesKind
+from .._shared_bars import SHARED_BARS_TTL, SharedHashes, current_shared_bars
 from .._source import MarketDataError
 from .._studies import Need
 from .._upstream import call_upstream
@@ -85,6 +88,7 @@ class CoinGeckoSource:
         self._listing: dict[str, list[str]] | None = None
         self._samples: dict[tuple[str, str], _Samples] = {}
         self._lock = anyio.Lock()
+        self._shared = current_shared_bars()
 
     def serves(self, kind: SeriesKind) -> bool:
         return kind is SeriesKind.MARKET_CAP
@@ -140,10 +144,12 @@ class CoinGeckoSource:
         start = max(window.start, now - int(HISTORY.total_seconds()))
         granularity = next(name for span, name in _SPAN_CLASSES if now - start <= span)
         held = self._samples.get((coin_id, granularity))
+        if not self._fresh(held, start) and self._shared is not None:
+            held = await self._adopt_shared(coin_id, granularity, held)
+        if held is not None and self._fresh(held, start):
+            return held
         moment = self._monotonic()
         if held is not None and held.covered_from <= start:
-            if moment - held.fetched_at < self._refresh:
-                return held
             start = held.fetched_to
         try:
             times, values = await self._market_caps(coin_id, start, now)
@@ -154,7 +160,44 @@ class CoinGeckoSource:
             return held
         merged = _merged(held, times, values, start, now, moment)
         self._samples[coin_id, granularity] = merged
+        if self._shared is not None:
+            await self._share(self._shared, coin_id, granularity, merged)
         return merged
+
+    def _fresh(self, held: _Samples | None, start: int) -> bool:
+        return (
+            held is not None
+            and held.covered_from <= start
+            and self._monotonic() - held.fetched_at < self._refresh
+        )
+
+    async def _adopt_shared(
+        self, coin_id: str, granularity: str, held: _Samples | None
+    ) -> _Samples | None:
+        """The samples another process fetched, when fresher and no narrower than ours."""
+        assert self._shared is not None
+        [fields] = await self._shared.read_hashes([_shared_name(coin_id, granularity)])
+        other = _decoded(fields, self._monotonic() - self._shared.wall_clock())
+        if other is None or (
+            held is not None
+            and (other.fetched_at <= held.fetched_at or other.covered_from > held.covered_from)
+        ):
+            return held
+        self._samples[coin_id, granularity] = other
+        return other
+
+    async def _share(
+        self, shared: SharedHashes, coin_id: str, granularity: str, samples: _Samples
+    ) -> None:
+        offset = shared.wall_clock() - self._monotonic()
+        fields = {
+            "time": samples.time.astype("<i8").tobytes(),
+            "value": samples.value.astype("<f8").tobytes(),
+            "covered_from": str(samples.covered_from).encode(),
+            "fetched_to": str(samples.fetched_to).encode(),
+            "fetched": repr(samples.fetched_at + offset).encode(),
+        }
+        await shared.write_hashes({_shared_name(coin_id, granularity): fields}, SHARED_BARS_TTL)
 
     async def _market_caps(self, coin_id: str, start: int, end: int) -> tuple[IntArray, FloatArray]:
         response = await self._call(
@@ -201,6 +244,29 @@ def _merged(
         end,
         moment,
     )
+
+
+def _shared_name(coin_id: str, granularity: str) -> str:
+    return f"market-caps:v1:{coin_id}:{granularity}"
+
+
+def _decoded(fields: Mapping[bytes, bytes], clock_offset: float) -> _Samples | None:
+    """Samples as `_share` wrote them (None for anything else); `clock_offset` turns the
+    wall clock's fetch time into this process's monotonic one."""
+    try:
+        times = np.frombuffer(fields[b"time"], dtype="<i8").astype(np.int64)
+        values = np.frombuffer(fields[b"value"], dtype="<f8").astype(np.float64)
+        if times.shape != values.shape:
+            return None
+        return _Samples(
+            times,
+            values,
+            int(fields[b"covered_from"]),
+            int(fields[b"fetched_to"]),
+            float(fields[b"fetched"]) + clock_offset,
+        )
+    except (KeyError, ValueError):
+        return None
 
 
 def _listed(parsed: Any) -> list[Any]:
