@@ -1,24 +1,21 @@
 """S3-compatible storage against a real S3-protocol server: moto's, on 127.0.0.1.
 
 moto runs in a subprocess from its own venv (`make moto`, `.venv/moto`), with its IAM checks on,
-so wrong credentials are refused as S3 refuses them. No network: only the loopback address."""
+so wrong credentials are refused as S3 refuses them (`tests/moto_server.py`). No network: only
+the loopback address."""
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
 import datetime
 import hashlib
 import logging
-import os
-import socket
-import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import obstore
 import pytest
 from chart_img_server import ChartRequest, Settings
@@ -28,89 +25,28 @@ from chart_img_server.storage import KEY_PATTERN, StorageError
 from obstore.store import S3Store
 from starlette.testclient import TestClient
 
+# BUCKET, REGION and Moto are imported from here by other modules too (tests/scale).
+from tests.moto_server import BUCKET as BUCKET
+from tests.moto_server import REGION as REGION
+from tests.moto_server import Moto as Moto
+from tests.moto_server import MotoUnavailable, free_port, running_moto
+
 from .conftest import KEY_HEADERS, STORAGE_PATH, MutableClock, assert_documented
 
-ROOT = Path(__file__).resolve().parents[2]
-MOTO_SERVER = Path(
-    os.environ.get("CHART_IMG_MOTO_SERVER", ROOT / ".venv" / "moto" / "bin" / "moto_server")
-)
-BUCKET = "chart-img-test"
-REGION = "us-east-1"
 START = datetime.datetime(2024, 8, 12, 14, 21, 16, 952000, tzinfo=datetime.UTC)
 RETENTION = datetime.timedelta(days=14)
 IMAGE = b"\x89PNG\r\n\x1a\n stored in a bucket "
-
-# Run with moto's own Python: an IAM user allowed everything, its key, and the bucket.
-_SETUP = """
-import json, sys, boto3
-endpoint = sys.argv[1]
-kw = dict(endpoint_url=endpoint, region_name="us-east-1",
-          aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap")
-iam = boto3.client("iam", **kw)
-iam.create_user(UserName="chart-img")
-iam.put_user_policy(UserName="chart-img", PolicyName="all", PolicyDocument=json.dumps(
-    {"Version": "2012-10-17",
-     "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
-key = iam.create_access_key(UserName="chart-img")["AccessKey"]
-boto3.client("s3", **kw).create_bucket(Bucket=sys.argv[2])
-print(key["AccessKeyId"], key["SecretAccessKey"])
-"""
-
-
-@dataclasses.dataclass(frozen=True)
-class Moto:
-    endpoint: str
-    access_key_id: str
-    secret_access_key: str
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
 def moto() -> Iterator[Moto]:
     """moto's S3 server on a free port of 127.0.0.1, for this module; stopped at its end."""
-    if not MOTO_SERVER.exists():
-        pytest.fail(f"moto is not installed at {MOTO_SERVER}: run `make moto`")
-    port = _free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp")}
-    server = subprocess.Popen(
-        [str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{endpoint}/moto-api/", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    pytest.fail("moto_server did not start")
-                time.sleep(0.1)
-        python = MOTO_SERVER.parent / "python"
-        made = subprocess.run(
-            [str(python), "-c", _SETUP, endpoint, BUCKET],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-        )
-        access_key_id, secret = made.stdout.split()
-        # From here on, every request must be signed with a key moto's IAM knows.
-        httpx.post(f"{endpoint}/moto-api/reset-auth", content=b"0", timeout=5).raise_for_status()
-        yield Moto(endpoint, access_key_id, secret)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with contextlib.ExitStack() as stack:
+        try:
+            server = stack.enter_context(running_moto())
+        except MotoUnavailable as exc:
+            pytest.fail(str(exc))
+        yield server
 
 
 @pytest.fixture
@@ -366,7 +302,7 @@ async def test_an_unreachable_endpoint_fails_quickly_and_names_the_storage(
         S3Location(BUCKET, prefix),
         RETENTION,
         clock,
-        endpoint_url=f"http://127.0.0.1:{_free_port()}",
+        endpoint_url=f"http://127.0.0.1:{free_port()}",
     )
     began = time.monotonic()
     with pytest.raises(StorageError, match=rf"^s3://{BUCKET}/{prefix}: "):
