@@ -156,7 +156,7 @@ visual-update: $(VENV_STAMP) fonts ## Redraw the visual regression references in
 	$(PY) -m tests.visual.update $(CASES)
 
 .PHONY: bench wrk
-bench: $(VENV_STAMP) $(NODE_STAMP) wrk redis ## Benchmarks against same-run baselines: table on stdout, reports/bench/latest.{json,md}
+bench: $(VENV_STAMP) $(NODE_STAMP) wrk redis moto ## Benchmarks against same-run baselines: table on stdout, reports/bench/latest.{json,md}
 	$(PY) -m tests.bench $(BENCH_OPTIONS)
 
 wrk: ## Install Debian's wrk load generator for the benchmarks, when missing

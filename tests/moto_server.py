@@ -49,6 +49,18 @@ class Moto:
     access_key_id: str
     secret_access_key: str
 
+    def server_environment(self, prefix: str) -> dict[str, str | None]:
+        """What a server process is started with to store its charts under `prefix` of the
+        bucket (None: unset)."""
+        return {
+            "CHART_IMG_SERVER_STORAGE_DIR": None,
+            "CHART_IMG_SERVER_STORAGE_URL": f"s3://{BUCKET}/{prefix}",
+            "CHART_IMG_SERVER_S3_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": self.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
+            "AWS_REGION": REGION,
+        }
+
 
 class MotoUnavailable(RuntimeError):
     """moto is not installed, or its server did not start."""

@@ -14,6 +14,7 @@ from tests.bench import SMOKE, Result
 from tests.bench.__main__ import SECTIONS, main
 from tests.bench._processes import PRISM, wrk_path
 from tests.bench._wrk import parse
+from tests.moto_server import MOTO_SERVER
 
 WRK_OUTPUT = """\
 Running 3s test @ http://127.0.0.1:41234/v3/coinalyze/exchange/list
@@ -50,6 +51,8 @@ def _needs(section: str) -> None:
         missing = "wrk is not installed (make wrk installs it)"
     elif section == "scale" and shutil.which("redis-server") is None:
         missing = "redis-server is not installed (make redis installs it)"
+    elif section == "scale" and not MOTO_SERVER.exists():
+        missing = "moto is not installed (make moto installs it)"
     elif section == "server" and not PRISM.exists():
         missing = "Prism is not installed (make setup)"
     if missing is not None:

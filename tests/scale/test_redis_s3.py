@@ -6,24 +6,15 @@ from pathlib import Path
 
 import httpx
 
-from tests.server.test_s3_storage import BUCKET, REGION, Moto, moto
+from tests.moto_server import Moto
 
 from .conftest import RedisServer, server_processes
-
-__all__ = ["moto"]  # the fixture, imported for this module's tests
 
 
 def test_a_chart_stored_by_one_process_is_served_by_all(
     tmp_path: Path, redis: RedisServer, moto: Moto
 ) -> None:
-    s3 = {
-        "CHART_IMG_SERVER_STORAGE_DIR": None,
-        "CHART_IMG_SERVER_STORAGE_URL": f"s3://{BUCKET}/four-processes",
-        "CHART_IMG_SERVER_S3_ENDPOINT_URL": moto.endpoint,
-        "AWS_ACCESS_KEY_ID": moto.access_key_id,
-        "AWS_SECRET_ACCESS_KEY": moto.secret_access_key,
-        "AWS_REGION": REGION,
-    }
+    s3 = moto.server_environment("four-processes")
     with server_processes(tmp_path, redis.url, 4, env=s3) as server:
         stored = httpx.post(
             f"{server.base_url}/v3/coinalyze/advanced-chart/storage",

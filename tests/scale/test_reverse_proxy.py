@@ -21,11 +21,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.server.test_s3_storage import BUCKET, REGION, Moto, moto
+from tests.moto_server import Moto
 
 from .conftest import LOOPBACK, SCALE_KEY, RedisServer, free_port, server_processes
-
-__all__ = ["moto"]  # the fixture, imported for this module's tests
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "deploy" / "nginx.conf"
@@ -126,12 +124,7 @@ def test_two_processes_with_redis_and_s3_behind_nginx(
         # The server serves the charts at /storage/, and builds their URLs from the Host and
         # X-Forwarded-Proto that nginx passes.
         "CHART_IMG_SERVER_PUBLIC_BASE_URL": None,
-        "CHART_IMG_SERVER_STORAGE_DIR": None,
-        "CHART_IMG_SERVER_STORAGE_URL": f"s3://{BUCKET}/reverse-proxy",
-        "CHART_IMG_SERVER_S3_ENDPOINT_URL": moto.endpoint,
-        "AWS_ACCESS_KEY_ID": moto.access_key_id,
-        "AWS_SECRET_ACCESS_KEY": moto.secret_access_key,
-        "AWS_REGION": REGION,
+        **moto.server_environment("reverse-proxy"),
         "CHART_IMG_SERVER_FAILED_AUTH_BURST": str(FAILED_AUTH_BURST),
         "CHART_IMG_SERVER_FAILED_AUTH_RATE": "0.01",
     }

@@ -6,13 +6,12 @@ the loopback address."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,28 +24,13 @@ from chart_img_server.storage import KEY_PATTERN, StorageError
 from obstore.store import S3Store
 from starlette.testclient import TestClient
 
-# BUCKET, REGION and Moto are imported from here by other modules too (tests/scale).
-from tests.moto_server import BUCKET as BUCKET
-from tests.moto_server import REGION as REGION
-from tests.moto_server import Moto as Moto
-from tests.moto_server import MotoUnavailable, free_port, running_moto
+from tests.moto_server import BUCKET, REGION, Moto, free_port
 
 from .conftest import KEY_HEADERS, STORAGE_PATH, MutableClock, assert_documented
 
 START = datetime.datetime(2024, 8, 12, 14, 21, 16, 952000, tzinfo=datetime.UTC)
 RETENTION = datetime.timedelta(days=14)
 IMAGE = b"\x89PNG\r\n\x1a\n stored in a bucket "
-
-
-@pytest.fixture(scope="module")
-def moto() -> Iterator[Moto]:
-    """moto's S3 server on a free port of 127.0.0.1, for this module; stopped at its end."""
-    with contextlib.ExitStack() as stack:
-        try:
-            server = stack.enter_context(running_moto())
-        except MotoUnavailable as exc:
-            pytest.fail(str(exc))
-        yield server
 
 
 @pytest.fixture
