@@ -157,7 +157,9 @@ class _Api:
                     _announce_generated_key(services.keys.generated)
                 async with anyio.create_task_group() as tasks:
                     tasks.start_soon(self._purge_periodically, services)
-                    tasks.start_soon(reload_keys_on_sighup, services.keys)
+                    # Started only once SIGHUP is handled: a server process that says it
+                    # serves can be told to reload (the supervisor then forwards SIGHUP).
+                    await tasks.start(reload_keys_on_sighup, services.keys)
                     state.mark_started()
                     yield
                     tasks.cancel_scope.cancel()

@@ -19,6 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Protocol
 
+import anyio.abc
 import anyio.to_thread
 from starlette.requests import Request
 from starlette.types import Scope
@@ -275,17 +276,21 @@ async def reload_keys(keys: Reloadable) -> bool:
     return True
 
 
-async def reload_keys_on_sighup(keys: Reloadable) -> None:
-    """Reloads the keys on every SIGHUP, for as long as the server runs. A server whose event
-    loop is not on the main thread (one run in a thread, as tests do) cannot be sent signals:
-    then this returns at once, and `reload_keys` is the way."""
+async def reload_keys_on_sighup(
+    keys: Reloadable, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+) -> None:
+    """Reloads the keys on every SIGHUP, for as long as the server runs; started (with
+    `TaskGroup.start`) once SIGHUP is handled. A server whose event loop is not on the main
+    thread (one run in a thread, as tests do) cannot be sent signals: then this returns at
+    once, and `reload_keys` is the way."""
     hangup = getattr(signal, "SIGHUP", None)
-    if hangup is None:
-        return
     with contextlib.ExitStack() as stack:
         try:
-            signals = stack.enter_context(anyio.open_signal_receiver(hangup))
+            signals = stack.enter_context(anyio.open_signal_receiver(hangup)) if hangup else None
         except (ValueError, RuntimeError, NotImplementedError):  # not the main thread
+            signals = None
+        task_status.started()
+        if signals is None:
             return
         async for _ in signals:
             await reload_keys(keys)

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import httpx
@@ -446,3 +446,46 @@ def test_sighup_reloads_the_keys_file_while_serving(tmp_path: Path) -> None:
             process.wait()
     assert statuses
     assert set(statuses) == {200}
+
+
+# A server process that has said it serves, SIGHUPs itself at once: its handler must be there.
+_SIGHUP_AT_START = """
+import os, signal, socket, sys
+from pathlib import Path
+from chart_img_server import Settings
+from chart_img_server.__main__ import serve_in_process
+
+settings = Settings(keys_file=Path(sys.argv[1]), storage_dir=Path(sys.argv[2]), rate_limit=0)
+sock = socket.socket()
+sock.bind(("127.0.0.1", 0))
+sock.listen()
+sys.exit(serve_in_process(settings, sock, on_started=lambda: os.kill(os.getpid(), signal.SIGHUP)))
+"""
+
+
+def test_a_server_that_says_it_serves_already_handles_sighup(tmp_path: Path) -> None:
+    keys_file = tmp_path / "keys.txt"
+    keys_file.write_text("one-key\n", encoding="utf-8")
+    command = [sys.executable, "-c", _SIGHUP_AT_START, str(keys_file), str(tmp_path / "storage")]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    ) as process:
+        assert process.stdout is not None
+        try:
+            seen = [line for line in _lines_until(process.stdout, "keys reloaded")]
+            assert seen[-1].rstrip().endswith("keys reloaded: 1 keys"), seen
+            assert process.poll() is None
+        finally:
+            process.send_signal(signal.SIGTERM)
+            rest, _ = process.communicate(timeout=30)
+        # Stopped by the SIGTERM, gracefully (uvicorn raises the signal again once it has).
+        assert "Finished server process" in rest
+
+
+def _lines_until(lines: Iterable[str], text: str) -> Iterator[str]:
+    """The lines up to the first with `text` in it (all of them, if none has)."""
+    for line in lines:
+        yield line
+        if text in line:
+            return
