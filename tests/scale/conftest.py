@@ -4,6 +4,7 @@ processes, both on 127.0.0.1 on free ports, always stopped at the end."""
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import shutil
 import signal
@@ -106,6 +107,10 @@ class ServerProcesses:
     headers: Mapping[str, str]
     log: Path
 
+    @property
+    def port(self) -> int:
+        return int(self.base_url.rsplit(":", 1)[1])
+
     def children(self) -> list[int]:
         """The supervisor's child processes (the servers, and multiprocessing's helper)."""
         found = []
@@ -115,6 +120,57 @@ class ServerProcesses:
                 if int(fields[1]) == self.pid:
                     found.append(int(stat.parent.name))
         return found
+
+    def workers(self) -> set[int]:
+        """The server processes (not multiprocessing's resource tracker)."""
+        return {
+            pid
+            for pid in self.children()
+            if b"--multiprocessing-fork" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        }
+
+    def ask(
+        self, method: str, path: str, headers: Mapping[str, str], body: bytes | None = None
+    ) -> Answer:
+        """One request on a new connection: the answer, and which process gave it."""
+        workers = self.workers()
+        connection = http.client.HTTPConnection(LOOPBACK, self.port, timeout=60)
+        try:
+            connection.request(method, path, body=body, headers=dict(headers))
+            response = connection.getresponse()
+            content = response.read()
+            assert connection.sock is not None
+            # Still open: the process that answered holds the connection's other end.
+            client_port = connection.sock.getsockname()[1]
+            return Answer(response.status, content, _holder(self.port, client_port, workers))
+        finally:
+            connection.close()
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status: int
+    content: bytes
+    pid: int
+
+
+def _holder(port: int, client_port: int, pids: set[int]) -> int:
+    """The process holding the server end of the connection from `client_port` to `port`:
+    its socket's inode, from `/proc/net/tcp`, among the processes' descriptors."""
+    inode = None
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote = (int(address.split(":")[1], 16) for address in fields[1:3])
+        if (local, remote) == (port, client_port):
+            inode = fields[9]
+    assert inode is not None, f"no server end for port {client_port}"
+    for pid in pids:
+        with contextlib.suppress(FileNotFoundError):
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                with contextlib.suppress(FileNotFoundError):
+                    if os.readlink(fd) == f"socket:[{inode}]":
+                        return pid
+    raise AssertionError(f"no server process holds socket {inode}")
 
 
 @contextlib.contextmanager

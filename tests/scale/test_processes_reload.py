@@ -6,8 +6,6 @@ connection (`/proc/net/tcp`) is a socket that one of the processes holds (`/proc
 
 from __future__ import annotations
 
-import contextlib
-import http.client
 import os
 import signal
 import time
@@ -17,21 +15,12 @@ from pathlib import Path
 import pytest
 from chart_img_server.processes import HangupRelay
 
-from .conftest import LOOPBACK, RedisServer, ServerProcesses, server_processes
+from .conftest import RedisServer, ServerProcesses, server_processes
 
 LIST_PATH = "/v3/coinalyze/exchange/list"
 DEADLINE_SECONDS = 60.0
 # Requests each process must answer with a key before the key's status counts as its answer.
 ANSWERS_EACH = 5
-
-
-def _server_processes(server: ServerProcesses) -> set[int]:
-    """The supervisor's server processes (not multiprocessing's resource tracker)."""
-    return {
-        pid
-        for pid in server.children()
-        if b"--multiprocessing-fork" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    }
 
 
 def _alive(pid: int) -> bool:
@@ -43,47 +32,24 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
-def _holder(port: int, client_port: int, pids: set[int]) -> int:
-    """The process holding the server end of the connection from `client_port` to `port`."""
-    inode = None
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        local, remote = (int(address.split(":")[1], 16) for address in fields[1:3])
-        if (local, remote) == (port, client_port):
-            inode = fields[9]
-    assert inode is not None, f"no server end for port {client_port}"
-    for pid in pids:
-        with contextlib.suppress(FileNotFoundError):
-            for fd in Path(f"/proc/{pid}/fd").iterdir():
-                with contextlib.suppress(FileNotFoundError):
-                    if os.readlink(fd) == f"socket:[{inode}]":
-                        return pid
-    raise AssertionError(f"no server process holds socket {inode}")
-
-
-def _ask(port: int, key: str, pids: set[int]) -> tuple[int, int]:
+def _ask(server: ServerProcesses, key: str) -> tuple[int, int]:
     """One request on a new connection: its status and the process that answered it."""
-    connection = http.client.HTTPConnection(LOOPBACK, port, timeout=30)
-    try:
-        connection.request("GET", LIST_PATH, headers={"x-api-key": key})
-        response = connection.getresponse()
-        response.read()
-        assert connection.sock is not None
-        # The connection is still open: the process that answered holds its other end.
-        return response.status, _holder(port, connection.sock.getsockname()[1], pids)
-    finally:
-        connection.close()
+    answer = server.ask("GET", LIST_PATH, {"x-api-key": key})
+    return answer.status, answer.pid
 
 
 def _answers(
-    port: int, key: str, pids: set[int], done: Callable[[dict[int, list[int]]], bool]
+    server: ServerProcesses,
+    key: str,
+    pids: set[int],
+    done: Callable[[dict[int, list[int]]], bool],
 ) -> dict[int, list[int]]:
     """Requests on new connections until `done(statuses by process)`; fails at the deadline."""
     answers: dict[int, list[int]] = {pid: [] for pid in pids}
     deadline = time.monotonic() + DEADLINE_SECONDS
     while not done(answers):
         assert time.monotonic() < deadline, f"{key}: {answers}"
-        status, pid = _ask(port, key, pids)
+        status, pid = _ask(server, key)
         answers[pid].append(status)
     return answers
 
@@ -97,9 +63,9 @@ def _each_accepted(answers: dict[int, list[int]]) -> bool:
     return all(200 in statuses for statuses in answers.values())
 
 
-def _statuses(port: int, key: str, pids: set[int]) -> dict[int, set[int]]:
+def _statuses(server: ServerProcesses, key: str, pids: set[int]) -> dict[int, set[int]]:
     """What each process answers the key, `ANSWERS_EACH` times at least."""
-    answered = _answers(port, key, pids, _each_answered)
+    answered = _answers(server, key, pids, _each_answered)
     return {pid: set(statuses) for pid, statuses in answered.items()}
 
 
@@ -117,10 +83,9 @@ def test_sighup_to_the_supervisor_reloads_the_keys_of_every_process(
         "CHART_IMG_SERVER_FAILED_AUTH_RATE": "0",
     }
     with server_processes(tmp_path, redis.url, 2, env) as server:
-        port = int(server.base_url.rsplit(":", 1)[1])
-        pids = _server_processes(server)
+        pids = server.workers()
         assert len(pids) == 2
-        before = {key: _statuses(port, key, pids) for key in ("stays", "leaves", "arrives")}
+        before = {key: _statuses(server, key, pids) for key in ("stays", "leaves", "arrives")}
         assert before == {
             "stays": {pid: {200} for pid in pids},
             "leaves": {pid: {200} for pid in pids},
@@ -131,8 +96,8 @@ def test_sighup_to_the_supervisor_reloads_the_keys_of_every_process(
         os.kill(server.pid, signal.SIGHUP)
         # Each process reloads in its own time: until each has accepted the new key, it may
         # still refuse it.
-        _answers(port, "arrives", pids, _each_accepted)
-        after = {key: _statuses(port, key, pids) for key in ("stays", "leaves", "arrives")}
+        _answers(server, "arrives", pids, _each_accepted)
+        after = {key: _statuses(server, key, pids) for key in ("stays", "leaves", "arrives")}
         assert after == {
             "stays": {pid: {200} for pid in pids},
             "leaves": {pid: {403} for pid in pids},
@@ -140,7 +105,7 @@ def test_sighup_to_the_supervisor_reloads_the_keys_of_every_process(
         }
 
         assert _alive(server.pid)
-        assert _server_processes(server) == pids
+        assert server.workers() == pids
         assert all(_alive(pid) for pid in pids)
     # Each process logs its reload as it swaps its keys, before it answers with them.
     log = server.log.read_text().splitlines()

@@ -7,8 +7,12 @@ own connection to Redis, as `open_market` makes them with several processes.
 from __future__ import annotations
 
 import dataclasses
+import json
+import time
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 from chart_img_server import Settings
@@ -21,7 +25,7 @@ from chart_img_server.metrics import CACHE_LOOKUPS
 from chart_img_server.redis_services import RedisShared, open_redis
 
 from tests.coinalyze.conftest import NOW, UNLIMITED, Ticks, Upstream, client_for
-from tests.fakes.coinalyze import FakeCoinalyze
+from tests.fakes.coinalyze import FakeCoinalyze, running_fake_coinalyze
 from tests.server.conftest import DEFAULT_CHART
 from tests.sources.conftest import (
     MARKET_CAP_RATIO,
@@ -32,9 +36,11 @@ from tests.sources.conftest import (
     upstreams,  # noqa: F401 (the fixture)
 )
 
-from .conftest import RedisServer
+from .conftest import SCALE_KEY, RedisServer, server_processes
 
 REFRESH = 60.0
+CHART_PATH = "/v3/coinalyze/advanced-chart"
+DEADLINE_SECONDS = 90.0
 CHART = dataclasses.replace(
     DEFAULT_CHART, interval="1h", studies=(*DEFAULT_CHART.studies, "Open Interest")
 )
@@ -178,3 +184,39 @@ async def test_top_traders_and_market_caps_are_shared_too(
     assert refreshed > cold
     await here.data(charts[0])
     assert calls() == refreshed
+
+
+@pytest.mark.slow
+def test_two_server_processes_fetch_each_bar_once(tmp_path: Path, redis: RedisServer) -> None:
+    with running_fake_coinalyze(calls_per_minute=UNLIMITED) as fake:
+        env = {
+            "CHART_IMG_SERVER_MARKET": "coinalyze",
+            "COINALYZE_API_KEY": fake.api_key,
+            "CHART_IMG_SERVER_COINALYZE_URL": fake.base_url,
+            "CHART_IMG_SERVER_COINALYZE_CALLS_PER_MINUTE": "1000",
+            "CHART_IMG_SERVER_MARKET_REFRESH": "3600",  # no forming-bar refresh in the test
+        }
+
+        def history_calls() -> int:
+            return sum(call.cost for call in fake.calls if call.symbols)
+
+        chart = {"symbol": "BINANCE:BTCUSDT.P", "interval": "1h", "studies": ["Open Interest"]}
+        body = json.dumps(chart).encode()
+        headers = {"x-api-key": SCALE_KEY, "content-type": "application/json"}
+        with server_processes(tmp_path, redis.url, 2, env) as server:
+            workers = server.workers()
+            answered: dict[int, int] = {pid: 0 for pid in workers}
+            first = None
+            deadline = time.monotonic() + DEADLINE_SECONDS
+            while min(answered.values()) < 2:
+                assert time.monotonic() < deadline, answered
+                answer = server.ask("POST", CHART_PATH, headers, body)
+                assert answer.status == 200, answer.content
+                answered[answer.pid] += 1
+                first = history_calls() if first is None else first
+            metrics = httpx.get(f"{server.base_url}/metrics", timeout=10).text
+    assert first is not None
+    assert first > 0
+    # Every chart after the first, whichever process drew it, read the bars from Redis.
+    assert history_calls() == first
+    assert 'chart_img_bar_cache_lookups_total{result="shared"}' in metrics
