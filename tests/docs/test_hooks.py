@@ -373,6 +373,8 @@ def test_server_settings_table_reads_the_coinalyze_key_from_its_own_variable() -
     assert rows["`coinalyze_api_key`"][0] == "`COINALYZE_API_KEY`"
     assert rows["`coinalyze_api_key`"][2] == HIDDEN_DEFAULT
     assert rows["`market`"] == [f"`{ENV_PREFIX}MARKET`", "`market`", "`synthetic`"]
+    # A list is shown as its variable takes it.
+    assert rows["`allowed_hosts`"][2] == "`localhost,127.0.0.1,::1,testserver`"
 
 
 @dataclasses.dataclass(frozen=True)

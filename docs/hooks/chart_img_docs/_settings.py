@@ -49,4 +49,6 @@ def _default(field: dataclasses.Field[Any], defaults: DataclassInstance) -> str:
         return f"`{value}`"
     if value is None or value == ():
         return "none"
+    if isinstance(value, tuple):  # as its variable takes it: comma-separated
+        return f"`{','.join(str(item) for item in value)}`"
     return f"`{value}`"
