@@ -4,7 +4,6 @@ escaped, and JSON lines on request."""
 from __future__ import annotations
 
 import datetime
-import ipaddress
 import json
 import logging
 import re
@@ -13,6 +12,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .addresses import client_ip
 
 logger = logging.getLogger("chart_img_server.access")
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_.-]{1,32}")
@@ -50,26 +51,30 @@ class AccessLogMiddleware:
                 "status": status,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
             }
-            logger.info(
-                '%s "%s %s" %d %.1fms',
-                *(fields[name] for name in _ACCESS_FIELDS),
-                extra=fields,
-            )
+            _log_access(fields)
+
+
+def _log_access(fields: dict[str, Any]) -> None:
+    """One access line. Made without `Logger.info`'s look-up of the calling frame, which every
+    request would pay for and the line never shows."""
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    args = tuple(fields[name] for name in _ACCESS_FIELDS)
+    record = logger.makeRecord(
+        logger.name, logging.INFO, __file__, 0, _ACCESS_LINE, args, None, extra=fields
+    )
+    logger.handle(record)
+
+
+_ACCESS_LINE = '%s "%s %s" %d %.1fms'
 
 
 def client_address(scope: Scope) -> str:
-    """`host:port` of the client, or `-`: never a host that is not an IP address.
-
-    uvicorn takes the host from `X-Forwarded-For` when a trusted proxy sends it, unchecked.
-    """
-    client = scope.get("client")
-    if not client:
+    """`host:port` of the client, or `-`: never a host that is not an IP address."""
+    client = client_ip(scope)
+    if client is None:
         return "-"
-    host, port = client
-    try:
-        address = ipaddress.ip_address(str(host))
-    except ValueError:
-        return "-"
+    address, port = client
     return f"[{address}]:{port}" if address.version == 6 else f"{address}:{port}"
 
 
@@ -122,6 +127,14 @@ class TextFormatter(logging.Formatter):
 
     def __init__(self) -> None:
         super().__init__(TEXT_FORMAT)
+        self._second: tuple[int, str] = (-1, "")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        # The same second's text, made once: a busy server logs thousands of lines a second.
+        second = int(record.created)
+        if second != self._second[0]:
+            self._second = (second, time.strftime("%Y-%m-%d %H:%M:%S", self.converter(second)))
+        return f"{self._second[1]},{int(record.msecs):03d}"
 
     def formatMessage(self, record: logging.LogRecord) -> str:
         record.message = escape_for_log(record.message)

@@ -24,6 +24,7 @@ import anyio.to_thread
 from starlette.requests import Request
 from starlette.types import Scope
 
+from .addresses import client_ip
 from .errors import ApiError
 from .plans import Plan
 from .settings import ENV_PREFIX, Settings
@@ -207,13 +208,10 @@ class FailedLogins:
 def client_id(scope: Scope) -> str:
     """Who a request comes from, for the failed-key throttle: its IP address, or for IPv6 its
     /64 network (one host's usual share); `-` when the server was not told an IP address."""
-    client = scope.get("client")
-    if not client:
+    client = client_ip(scope)
+    if client is None:
         return "-"
-    try:
-        address = ipaddress.ip_address(str(client[0]))
-    except ValueError:
-        return "-"
+    address = client[0]
     if isinstance(address, ipaddress.IPv6Address):
         if address.ipv4_mapped is not None:
             return str(address.ipv4_mapped)

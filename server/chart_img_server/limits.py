@@ -103,7 +103,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
         self._phase = _Phase.IDLE
+        self._phase_seconds = {
+            _Phase.IDLE: self.limits.idle_timeout,
+            _Phase.HEAD: self.limits.header_timeout,
+            _Phase.BODY: self.limits.body_timeout,
+        }
         self._deadline: asyncio.TimerHandle | None = None
+        self._due: float | None = None  # when the current phase's time is up (loop time)
         self._head_parsed = 0  # request-target and complete fields, as the parser gave them
         self._head_received = 0  # bytes of reads that fell wholly inside the head
         self._head_fields = 0
@@ -201,17 +207,31 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     # Deadlines
 
     def _enter(self, phase: _Phase) -> None:
-        if self._deadline is not None:
+        self._phase = phase
+        seconds = self._phase_seconds.get(phase)
+        if seconds is None:  # working on a request (its render has its own time), or done
+            self._due = None
+            if phase is _Phase.DONE and self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+            return
+        self._due = self.loop.time() + seconds
+        # One timer, moved only when it would fire late: a request passes through three
+        # phases, and a timer made and cancelled for each would cost more than the request.
+        if self._deadline is not None and self._deadline.when() > self._due:
             self._deadline.cancel()
             self._deadline = None
-        self._phase = phase
-        seconds = {
-            _Phase.IDLE: self.limits.idle_timeout,
-            _Phase.HEAD: self.limits.header_timeout,
-            _Phase.BODY: self.limits.body_timeout,
-        }.get(phase)
-        if seconds is not None:
-            self._deadline = self.loop.call_later(seconds, self._expire, phase)
+        if self._deadline is None:
+            self._deadline = self.loop.call_at(self._due, self._on_deadline)
+
+    def _on_deadline(self) -> None:
+        self._deadline = None
+        if self._due is None:
+            return
+        if self.loop.time() < self._due:  # the phase changed since: its own deadline
+            self._deadline = self.loop.call_at(self._due, self._on_deadline)
+            return
+        self._expire(self._phase)
 
     def _expire(self, phase: _Phase) -> None:
         self._deadline = None

@@ -4,9 +4,10 @@ runs before any route."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse, Response
@@ -75,14 +76,24 @@ class ResponseHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.update(ALWAYS)
-                for name, value in UNLESS_SET.items():
-                    if name not in headers:
-                        headers[name] = value
+                message["headers"] = _with_response_headers(message.get("headers", ()))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+_ALWAYS_RAW = [(name.encode(), value.encode()) for name, value in ALWAYS.items()]
+_UNLESS_SET_RAW = [(name.encode(), value.encode()) for name, value in UNLESS_SET.items()]
+_ALWAYS_NAMES = frozenset(name for name, _ in _ALWAYS_RAW)
+
+
+def _with_response_headers(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The answer's header fields, `ALWAYS` replacing any of their names, `UNLESS_SET` added
+    where absent. On the raw fields, which ASGI names in lower case: every answer pays for it."""
+    given = [(name, value) for name, value in raw if name not in _ALWAYS_NAMES]
+    present = {name for name, _ in given}
+    unset = [(name, value) for name, value in _UNLESS_SET_RAW if name not in present]
+    return [*given, *_ALWAYS_RAW, *unset]
 
 
 class AllowedHostsMiddleware:

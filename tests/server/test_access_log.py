@@ -11,6 +11,7 @@ import pytest
 from chart_img_server import Settings
 from chart_img_server.__main__ import _configure_logging
 from chart_img_server.access_log import (
+    TEXT_FORMAT,
     JsonFormatter,
     TextFormatter,
     client_address,
@@ -146,3 +147,12 @@ def test_text_logs_cannot_be_forged_through_the_path(
     assert "chart_img_server.access:" in line
     assert '"GET /v3/\\x0a127.0.0.1:1 %22GET /forged%22 200\\x1b[2J\\x00" ' in line
     assert line.isprintable()
+
+
+def test_a_text_line_s_time_reads_as_logging_s_own() -> None:
+    record = logging.LogRecord("chart_img_server", logging.INFO, __file__, 1, "ready", None, None)
+    ours, standard = TextFormatter(), logging.Formatter(TEXT_FORMAT)
+    assert ours.format(record) == standard.format(record)
+    record.created += 1.5  # the next second's text is made anew
+    record.msecs = 7.0
+    assert ours.format(record) == standard.format(record)
