@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .addresses import client_ip
+from .addresses import client_address_of
 
 logger = logging.getLogger("chart_img_server.access")
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_.-]{1,32}")
@@ -71,11 +71,8 @@ _ACCESS_LINE = '%s "%s %s" %d %.1fms'
 
 def client_address(scope: Scope) -> str:
     """`host:port` of the client, or `-`: never a host that is not an IP address."""
-    client = client_ip(scope)
-    if client is None:
-        return "-"
-    address, port = client
-    return f"[{address}]:{port}" if address.version == 6 else f"{address}:{port}"
+    client = client_address_of(scope)
+    return "-" if client is None else f"{client[0].shown}:{client[1]}"
 
 
 def redacted_target(scope: Scope) -> str:

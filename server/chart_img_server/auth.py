@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-import ipaddress
 import logging
 import math
 import re
@@ -24,7 +23,7 @@ import anyio.to_thread
 from starlette.requests import Request
 from starlette.types import Scope
 
-from .addresses import client_ip
+from .addresses import client_address_of
 from .errors import ApiError
 from .plans import Plan
 from .settings import ENV_PREFIX, Settings
@@ -208,15 +207,8 @@ class FailedLogins:
 def client_id(scope: Scope) -> str:
     """Who a request comes from, for the failed-key throttle: its IP address, or for IPv6 its
     /64 network (one host's usual share); `-` when the server was not told an IP address."""
-    client = client_ip(scope)
-    if client is None:
-        return "-"
-    address = client[0]
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
-        return str(ipaddress.ip_network((address, 64), strict=False))
-    return str(address)
+    client = client_address_of(scope)
+    return "-" if client is None else client[0].group
 
 
 def presented_key(request: Request) -> str:
