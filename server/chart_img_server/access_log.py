@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -18,15 +19,20 @@ from .addresses import client_address_of
 logger = logging.getLogger("chart_img_server.access")
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_.-]{1,32}")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# What else watches each request's answer (the metrics): its scope and status.
+Observer = Callable[[Scope, int], None]
 # What an access record carries besides its message, for JSON logs.
 _ACCESS_FIELDS = ("client", "method", "target", "status", "duration_ms")
 
 
 class AccessLogMiddleware:
-    """Logs one line a request: client, method, path, query names, status and time."""
+    """Logs one line a request: client, method, path, query names, status and time; and hands
+    the scope and status to each of `observers` (the metrics), so that a request's answer is
+    watched once."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, observers: Sequence[Observer] = ()) -> None:
         self.app = app
+        self.observers = observers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -52,6 +58,8 @@ class AccessLogMiddleware:
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
             }
             _log_access(fields)
+            for observe in self.observers:
+                observe(scope, status)
 
 
 def _log_access(fields: dict[str, Any]) -> None:

@@ -22,7 +22,7 @@ from .access_log import AccessLogMiddleware
 from .auth import client_id, presented_key, reload_keys_on_sighup
 from .errors import ApiError, error_response
 from .market import Catalog, MarketDataError, UpstreamBusyError
-from .metrics import MetricsMiddleware, metrics_endpoint, timed_render
+from .metrics import count_request, metrics_endpoint, timed_render
 from .middleware import RESPONSE_HEADERS, middleware
 from .pipeline import ChartPipeline
 from .plans import Plan
@@ -116,8 +116,7 @@ def create_app(
             Route(STORAGE_ROUTE + "/{key:path}", api.stored_object, methods=["GET"]),
         ],
         middleware=[
-            Middleware(AccessLogMiddleware),
-            Middleware(MetricsMiddleware),
+            Middleware(AccessLogMiddleware, observers=[count_request]),
             *middleware(settings),
         ],
         exception_handlers={HTTPException: _http_error, Exception: _server_error},

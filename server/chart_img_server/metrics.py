@@ -25,7 +25,7 @@ from prometheus_client import multiprocess as _multiprocess
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 MULTIPROC_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -115,25 +115,7 @@ def operation_of(scope: Scope) -> str:
     return OPERATIONS.get((scope["method"], route.path), route.path)
 
 
-class MetricsMiddleware:
-    """Counts every HTTP request by operation and status, once its answer has started."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        status = 500
-
-        async def send_with_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_status)
-        finally:
-            REQUESTS.labels(operation_of(scope), str(status)).inc()
+def count_request(scope: Scope, status: int) -> None:
+    """Counts an HTTP request by operation and status (the access log's middleware calls
+    this once the answer is known, so that a request is observed once)."""
+    REQUESTS.labels(operation_of(scope), str(status)).inc()
