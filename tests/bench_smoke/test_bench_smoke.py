@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from tests.bench.__main__ import SECTIONS, main
 from tests.bench._processes import PRISM, wrk_path
 from tests.bench._wrk import parse
 from tests.moto_server import MOTO_SERVER
+from tests.tools import missing
 
 WRK_OUTPUT = """\
 Running 3s test @ http://127.0.0.1:41234/v3/coinalyze/exchange/list
@@ -46,19 +46,17 @@ def test_wrk_output_is_read_with_units_and_every_kind_of_error() -> None:
 
 def _needs(section: str) -> None:
     """A missing tool fails under CI, where `make test` installs it, and skips elsewhere."""
-    missing = None
+    why = None
     if section in {"server", "scale"} and wrk_path() is None:
-        missing = "wrk is not installed (make wrk installs it)"
+        why = "wrk is not installed (make wrk installs it)"
     elif section == "scale" and shutil.which("redis-server") is None:
-        missing = "redis-server is not installed (make redis installs it)"
+        why = "redis-server is not installed (make redis installs it)"
     elif section == "scale" and not MOTO_SERVER.exists():
-        missing = "moto is not installed (make moto installs it)"
+        why = "moto is not installed (make moto installs it)"
     elif section == "server" and not PRISM.exists():
-        missing = "Prism is not installed (make setup)"
-    if missing is not None:
-        if os.environ.get("CI"):
-            pytest.fail(missing)
-        pytest.skip(missing)
+        why = "Prism is not installed (make setup)"
+    if why is not None:
+        missing(why)
 
 
 @pytest.mark.slow

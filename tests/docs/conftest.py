@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -15,6 +14,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from tests.tools import installed
 
 ROOT = Path(__file__).resolve().parents[2]
 # The build hooks' package, which the tests use to find what the build made.
@@ -80,13 +81,5 @@ def site_url(built_site: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    """Debian's chromium. Missing, it fails under CI (`make test` installs it), else skips."""
-    path = shutil.which("chromium") or (
-        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
-    )
-    if path is None:
-        message = "chromium is not installed: run `make browser`"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+    """Debian's chromium (`make browser`)."""
+    return installed("chromium", "browser")

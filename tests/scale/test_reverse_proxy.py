@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import re
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -22,6 +20,7 @@ import httpx
 import pytest
 
 from tests.moto_server import Moto
+from tests.tools import installed
 
 from .conftest import LOOPBACK, SCALE_KEY, RedisServer, free_port, server_processes
 
@@ -40,15 +39,8 @@ PROCESSES = 2
 
 @pytest.fixture(scope="session")
 def nginx_binary() -> str:
-    """Debian's nginx. Missing, it fails under CI (`make test` installs it), else skips."""
-    # /usr/sbin is not on every user's PATH.
-    path = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
-    if path is None:
-        message = "nginx is not installed: run `make nginx`"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+    """Debian's nginx (`make nginx`)."""
+    return installed("nginx", "nginx")
 
 
 @dataclass(frozen=True, slots=True)
