@@ -18,7 +18,8 @@ import pytest
 from chart_img_server import Settings
 from chart_img_server.__main__ import main
 from chart_img_server.market import UpstreamBusyError
-from chart_img_server.market._budget import CallBudget, shared_budgets
+from chart_img_server.market._budget import CallBudget
+from chart_img_server.market._sharing import sharing
 from chart_img_server.plans import Plan
 from chart_img_server.redis_services import LIMITER_DOWN, RedisShared, open_redis
 from chart_img_server.serving import running_server
@@ -129,9 +130,9 @@ async def test_the_upstream_budget_is_shared(
     two_processes: tuple[RedisShared, RedisShared],
 ) -> None:
     first, second = two_processes
-    with shared_budgets(first):
+    with sharing(first):
         here = CallBudget("coinalyze", 5)
-    with shared_budgets(second):
+    with sharing(second):
         there = CallBudget("coinalyze", 5)
     await here.spend(3)
     await there.spend(2)
@@ -140,7 +141,7 @@ async def test_the_upstream_budget_is_shared(
         await here.spend(1)
     assert 55 < busy.value.retry_after <= 60
     # Another upstream has its own window.
-    with shared_budgets(second):
+    with sharing(second):
         await CallBudget("okx", 5).spend(5)
 
 
@@ -148,9 +149,9 @@ async def test_a_block_reaches_every_process(
     two_processes: tuple[RedisShared, RedisShared],
 ) -> None:
     first, second = two_processes
-    with shared_budgets(first):
+    with sharing(first):
         here = CallBudget("binance", 100)
-    with shared_budgets(second):
+    with sharing(second):
         there = CallBudget("binance", 100)
     await here.spend(1)
     here.block(30)  # the upstream answered 429 with Retry-After: 30
@@ -165,9 +166,9 @@ async def test_a_budget_waits_for_its_window(
     two_processes: tuple[RedisShared, RedisShared],
 ) -> None:
     first, second = two_processes
-    with shared_budgets(first):
+    with sharing(first):
         here = CallBudget("coingecko", 2, period=0.5)
-    with shared_budgets(second):
+    with sharing(second):
         there = CallBudget("coingecko", 2, period=0.5)
     await here.spend(2)
     started = time.monotonic()

@@ -18,8 +18,8 @@ import pytest
 from chart_img_server import Settings
 from chart_img_server.market import MarketData, UpstreamBusyError
 from chart_img_server.market._bar_cache import BarCache
-from chart_img_server.market._budget import CallBudget, shared_budgets
-from chart_img_server.market._shared_bars import shared_bars
+from chart_img_server.market._budget import CallBudget
+from chart_img_server.market._sharing import sharing
 from chart_img_server.market.coinalyze import CoinalyzeSource
 from chart_img_server.metrics import CACHE_LOOKUPS
 from chart_img_server.redis_services import RedisShared, open_redis
@@ -60,7 +60,7 @@ class Processes:
     async def source(self, process: int) -> Upstream:
         """A Coinalyze source as process 0 or 1 opens it: sharing budget and bars."""
         shared = self.connections[process]
-        with shared_budgets(shared), shared_bars(shared):
+        with sharing(shared):
             source = CoinalyzeSource(
                 client_for(self.fake),
                 CallBudget("coinalyze", UNLIMITED, monotonic=self.ticks),
@@ -158,9 +158,9 @@ async def test_top_traders_and_market_caps_are_shared_too(
     processes: Processes,
 ) -> None:
     first, second = processes.connections
-    with shared_budgets(first), shared_bars(first):
+    with sharing(first):
         here = upstreams()
-    with shared_budgets(second), shared_bars(second):
+    with sharing(second):
         there = upstreams(like=here)
     first.wall_clock = second.wall_clock = here.ticks
 

@@ -1,48 +1,22 @@
 """An upstream's call budget: at most so many calls in any rolling period.
 
-In one process the window is kept in memory. Budgets made inside `shared_budgets(window)`
-(several processes: `open_market` with Redis) spend from a window they share instead, with
-the same waits, blocks and `UpstreamBusyError`s.
+In one process the window is kept in memory. Budgets made inside `sharing(shared)` (several
+processes: `open_market` with Redis) spend from a window they share instead, with the same
+waits, blocks and `UpstreamBusyError`s.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import math
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
-from typing import Protocol
+from collections.abc import Callable
 
 import anyio
 
 from ..metrics import UPSTREAM_CALLS, UPSTREAM_THROTTLED
+from ._sharing import SharedWindow, current_sharing
 from ._source import UpstreamBusyError
-
-
-class SharedWindow(Protocol):
-    async def spend(
-        self, upstream: str, calls: int, period: float, count: int, block: float
-    ) -> float:
-        """Blocks the upstream for `block` seconds first (when positive), then spends `count`
-        calls now (0.0) or says how many seconds until they fit."""
-        ...
-
-
-_SHARED: contextvars.ContextVar[SharedWindow | None] = contextvars.ContextVar(
-    "shared_call_budgets", default=None
-)
-
-
-@contextlib.contextmanager
-def shared_budgets(window: SharedWindow | None) -> Iterator[None]:
-    """Budgets made in this block spend from `window` (None: each its own, in memory)."""
-    token = _SHARED.set(window)
-    try:
-        yield
-    finally:
-        _SHARED.reset(token)
 
 
 class CallBudget:
@@ -67,7 +41,7 @@ class CallBudget:
         self._monotonic = monotonic
         self._spent: deque[tuple[float, int]] = deque()
         self._blocked_until = -math.inf
-        self._shared = _SHARED.get()
+        self._shared: SharedWindow | None = current_sharing()
         self._pending_block = 0.0
 
     @property

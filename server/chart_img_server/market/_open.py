@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Protocol
 
 from ..settings import Settings
-from ._budget import SharedWindow, shared_budgets
 from ._composite import CompositeSource
 from ._series import SeriesKind
-from ._shared_bars import SharedHashes, shared_bars
+from ._sharing import Shared, sharing
 from ._source import MarketSource
 from ._synthetic import SyntheticSource
 
 
-class _Shared(SharedWindow, SharedHashes, Protocol):
-    """What several processes share for the market: call budgets and bars (Redis)."""
-
-
 @contextlib.asynccontextmanager
 async def open_market(
-    settings: Settings, shared: _Shared | None = None
+    settings: Settings, shared: Shared | None = None
 ) -> AsyncIterator[MarketSource]:
     """`synthetic`: made up, offline. `coinalyze`: Coinalyze's catalogue and series, with the
     top traders' ratios from Binance and OKX and market caps from CoinGecko.
@@ -36,7 +30,7 @@ async def open_market(
     from .toptraders import open_top_traders
 
     async with contextlib.AsyncExitStack() as stack:
-        with shared_budgets(shared), shared_bars(shared):
+        with sharing(shared):
             coinalyze = await stack.enter_async_context(open_coinalyze(settings))
             top_traders = await stack.enter_async_context(open_top_traders(settings))
             market_caps = await stack.enter_async_context(open_coingecko(settings))

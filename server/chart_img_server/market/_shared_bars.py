@@ -1,6 +1,6 @@
 """Bars shared by several server processes: what one process fetched, the others read.
 
-With Redis (`open_market` inside `shared_bars(...)`), each upstream series is one hash
+With Redis (`open_market` inside `sharing(...)`), each upstream series is one hash
 holding a whole `CachedBars` entry, written at once after every fetch and read by a process
 before it fetches. A closed bar is then fetched from the upstream once for all the processes,
 and a forming bar once a refresh period, whichever process asks first. An entry is a
@@ -14,54 +14,17 @@ its own monotonic times and converts on the way in and out.
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Protocol
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
 from ._bar_cache import CachedBars
+from ._sharing import SharedHashes
 
 SHARED_BARS_TTL = 86_400.0
 # Changes whenever the encoding does: entries of another layout are never read.
 _LAYOUT = "v1"
-
-
-class SharedHashes(Protocol):
-    """Where shared entries live: hashes of bytes under names, each written whole."""
-
-    # The clock all the processes read the same (the wall's), in seconds.
-    wall_clock: Callable[[], float]
-
-    async def read_hashes(self, names: Sequence[str]) -> list[dict[bytes, bytes]]:
-        """Each name's fields, empty when it has none or the store does not answer."""
-        ...
-
-    async def write_hashes(self, hashes: Mapping[str, Mapping[str, bytes]], ttl: float) -> None:
-        """Replaces each name's fields, lapsing after `ttl` seconds; a store that does not
-        answer keeps nothing."""
-        ...
-
-
-_SHARED: contextvars.ContextVar[SharedHashes | None] = contextvars.ContextVar(
-    "shared_bars", default=None
-)
-
-
-@contextlib.contextmanager
-def shared_bars(store: SharedHashes | None) -> Iterator[None]:
-    """Bar caches made in this block share their bars through `store` (None: they don't)."""
-    token = _SHARED.set(store)
-    try:
-        yield
-    finally:
-        _SHARED.reset(token)
-
-
-def current_shared_bars() -> SharedHashes | None:
-    return _SHARED.get()
 
 
 class SharedBars:

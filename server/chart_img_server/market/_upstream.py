@@ -26,7 +26,8 @@ from ._budget import CallBudget
 from ._intervals import DAY, Window
 from ._noise import FloatArray, IntArray
 from ._series import COLUMNS, Series, SeriesKind, build_from_daily
-from ._shared_bars import SharedBars, current_shared_bars
+from ._shared_bars import SharedBars
+from ._sharing import current_sharing
 from ._source import MarketDataError, UpstreamBusyError
 from ._studies import Need
 
@@ -58,7 +59,7 @@ FetchGroup = Callable[[SeriesKind, Sequence[SeriesKey], int], Awaitable[Mapping[
 class CachedUpstream:
     """An upstream's series through a bar cache; `max_per_call` series a fetch at most.
 
-    Made inside `shared_bars(store)` (several processes), the bars each fetch brings are
+    Made inside `sharing(shared)` (several processes), the bars each fetch brings are
     shared, and bars the cache lacks are looked for there before the upstream is asked.
     """
 
@@ -76,7 +77,7 @@ class CachedUpstream:
         self._absent_is_zero = absent_is_zero
         self._monotonic = monotonic
         self._locks: dict[SeriesKey, anyio.Lock] = {}
-        store = current_shared_bars()
+        store = current_sharing()
         self._shared = None if store is None else SharedBars(upstream, store, monotonic)
 
     async def series(

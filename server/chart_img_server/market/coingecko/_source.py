@@ -6,7 +6,7 @@ largest market cap (`/coins/markets`), looked up once. Market caps come from
 (5 minutes under a day, hourly up to 90 days, daily beyond); each span class is cached
 apart, so a chart is read at the finest granularity its window allows. A demo key reaches
 365 days back: older bars are left empty. A bar takes the last sample at or before its close.
-With several processes (`shared_bars`, Redis), the market caps one process fetched the
+With several processes (`sharing`, Redis), the market caps one process fetched the
 others read; a coin's id is looked up once per process.
 """
 
@@ -33,7 +33,8 @@ from .._budget import CallBudget
 from .._intervals import Window
 from .._noise import FloatArray, IntArray
 from .._series import Series, SeriesKind
-from .._shared_bars import SHARED_BARS_TTL, SharedHashes, current_shared_bars
+from .._shared_bars import SHARED_BARS_TTL
+from .._sharing import SharedHashes, current_sharing
 from .._source import MarketDataError
 from .._studies import Need
 from .._upstream import call_upstream
@@ -88,7 +89,7 @@ class CoinGeckoSource:
         self._listing: dict[str, list[str]] | None = None
         self._samples: dict[tuple[str, str], _Samples] = {}
         self._lock = anyio.Lock()
-        self._shared = current_shared_bars()
+        self._shared: SharedHashes | None = current_sharing()
 
     def serves(self, kind: SeriesKind) -> bool:
         return kind is SeriesKind.MARKET_CAP
