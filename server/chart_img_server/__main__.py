@@ -147,7 +147,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--render-threads",
         "--workers",
-        dest="workers",
+        dest="render_threads",
         type=int,
         help="charts rendered at the same time, per process (--workers: the old name)",
     )

@@ -139,7 +139,7 @@ class _Api:
         state = self.state
         if self.settings.storage_url is None:
             self.settings.storage_dir.mkdir(parents=True, exist_ok=True)
-        renders = RenderPool(state.renderer, self.settings.workers)
+        renders = RenderPool(state.renderer, self.settings.render_threads)
         try:
             async with open_services(self.settings, state.overrides) as services:
                 state._services = services

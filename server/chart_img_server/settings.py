@@ -60,7 +60,7 @@ class Settings:
     market_cache_bars: int = 1_000_000
     catalog_refresh: float = 3600.0
     render_timeout: float = 10.0
-    workers: int = 2
+    render_threads: int = 2
     rate_limit: float = 10.0
     rate_burst: int = 20
     max_body_bytes: int = 65536
@@ -108,7 +108,7 @@ class Settings:
         _require(self.market_cache_bars >= 1, "market_cache_bars", "be at least 1")
         _require(self.catalog_refresh > 0, "catalog_refresh", "be positive")
         _require(self.render_timeout > 0, "render_timeout", "be positive")
-        _require(self.workers >= 1, "workers", "be at least 1")
+        _require(self.render_threads >= 1, "render_threads", "be at least 1")
         _require(self.rate_limit >= 0, "rate_limit", "be zero (off) or positive")
         _require(self.rate_burst >= 1, "rate_burst", "be at least 1")
         _require(self.max_body_bytes >= 1, "max_body_bytes", "be at least 1")
@@ -194,7 +194,10 @@ class Settings:
             market_cache_bars=env.get("MARKET_CACHE_BARS", int, defaults.market_cache_bars),
             catalog_refresh=env.get("CATALOG_REFRESH", float, defaults.catalog_refresh),
             render_timeout=env.get("RENDER_TIMEOUT", float, defaults.render_timeout),
-            workers=env.get("RENDER_THREADS", int, env.get("WORKERS", int, defaults.workers)),
+            # CHART_IMG_SERVER_WORKERS: the setting's old name, still read.
+            render_threads=env.get(
+                "RENDER_THREADS", int, env.get("WORKERS", int, defaults.render_threads)
+            ),
             rate_limit=env.get("RATE_LIMIT", float, defaults.rate_limit),
             rate_burst=env.get("RATE_BURST", int, defaults.rate_burst),
             max_body_bytes=env.get("MAX_BODY_BYTES", int, defaults.max_body_bytes),

@@ -31,7 +31,7 @@ def run(scale: Scale) -> list[Result]:
     binary = wrk_path()
     if binary is None:
         raise WrkMissingError("wrk is not installed: `apt-get install wrk` (make bench does)")
-    workers = Settings.from_env().workers
+    workers = Settings.from_env().render_threads
     results = []
     with reference_server() as ours, prism_mock() as prism:
         for connections in scale.concurrencies:

@@ -254,10 +254,10 @@ def test_several_processes_need_redis_and_keys(
 
 def test_render_threads_and_the_old_name(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHART_IMG_SERVER_RENDER_THREADS", "3")
-    assert Settings.from_env().workers == 3
+    assert Settings.from_env().render_threads == 3
     monkeypatch.delenv("CHART_IMG_SERVER_RENDER_THREADS")
     monkeypatch.setenv("CHART_IMG_SERVER_WORKERS", "5")
-    assert Settings.from_env().workers == 5
+    assert Settings.from_env().render_threads == 5
 
 
 def test_redis_unreachable_at_start_is_one_reason() -> None:

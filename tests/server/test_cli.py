@@ -65,8 +65,8 @@ def test_server_process_prints_a_key_serves_and_stops_on_sigterm(tmp_path: Path)
 
 
 def test_bad_settings_exit_with_a_message(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--workers", "0"]) == 2
-    assert "workers" in capsys.readouterr().err
+    assert main(["--workers", "0"]) == 2  # the old name of --render-threads
+    assert "render_threads" in capsys.readouterr().err
 
 
 def test_settings_from_env_parse_every_variable(tmp_path: Path) -> None:
@@ -90,7 +90,7 @@ def test_settings_from_env_parse_every_variable(tmp_path: Path) -> None:
     assert (settings.host, settings.port, settings.keys) == ("0.0.0.0", 9000, ("a", "b"))
     assert settings.keys_file == tmp_path / "keys"
     assert settings.public_base_url == "https://charts.example"
-    assert (settings.render_timeout, settings.workers, settings.rate_limit) == (2.5, 4, 0)
+    assert (settings.render_timeout, settings.render_threads, settings.rate_limit) == (2.5, 4, 0)
     assert (settings.rate_burst, settings.max_body_bytes) == (5, 1024)
     assert settings.storage_retention.total_seconds() == 3600
     assert settings.purge_interval == 60
@@ -100,7 +100,7 @@ def test_settings_from_env_parse_every_variable(tmp_path: Path) -> None:
     ("name", "value"),
     [
         ("PORT", "eighty"),
-        ("WORKERS", "0"),
+        ("RENDER_THREADS", "0"),
         ("PUBLIC_BASE_URL", "ftp://x"),
         ("RENDER_TIMEOUT", "-1"),
     ],
