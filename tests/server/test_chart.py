@@ -121,7 +121,7 @@ def test_failing_render_answers_500_without_a_traceback(
 def test_renders_run_off_the_event_loop(server_settings: Settings) -> None:
     """While one render blocks its worker thread, the server still answers other requests."""
     blocking = BlockingRenderer()
-    settings = Settings(**{**_fields(server_settings), "workers": 1, "render_timeout": 30.0})
+    settings = Settings(**{**_fields(server_settings), "render_threads": 1, "render_timeout": 30.0})
     with running_server(settings, renderer=blocking) as server:
         result: dict[str, AnyResponse] = {}
         thread = threading.Thread(target=_post_chart, args=(server, result))
