@@ -121,3 +121,25 @@ def test_an_entry_whose_span_leaves_a_gap_is_never_joined() -> None:
     cache.adopt("k", _entry(0, 5 * HOUR, fetched=2))
     assert cache.get("k") is later
     assert len(cache) == 4
+
+
+def test_an_entry_keeps_the_widest_window_asked_not_all_it_ever_fetched() -> None:
+    cache = BarCache(max_bars=1000, refresh=60)
+    cache.store("k", COLUMNS, 0, 10 * HOUR, *_bars(0, 10 * HOUR), now=0)
+    cache.keep_window("k", 0, 10 * HOUR)
+    # Ten hours later, the same ten-hour window: the bars before it go.
+    cache.store("k", COLUMNS, 10 * HOUR, 20 * HOUR, *_bars(10 * HOUR, 20 * HOUR), now=1)
+    cache.keep_window("k", 10 * HOUR, 20 * HOUR)
+    entry = cache.get("k")
+    assert entry is not None
+    assert (entry.covered_from, entry.time[0], len(entry.time)) == (10 * HOUR, 10 * HOUR, 10)
+    assert len(cache) == 10
+    assert cache.fetch_needed("k", 10 * HOUR, 20 * HOUR, now=2) is None
+    assert cache.fetch_needed("k", 5 * HOUR, 20 * HOUR, now=2) == Fetch(5 * HOUR)
+    # A wider window, once asked, is kept from then on.
+    cache.store("k", COLUMNS, 5 * HOUR, 20 * HOUR, *_bars(5 * HOUR, 20 * HOUR), now=2)
+    cache.keep_window("k", 5 * HOUR, 20 * HOUR)
+    cache.store("k", COLUMNS, 20 * HOUR, 22 * HOUR, *_bars(20 * HOUR, 22 * HOUR), now=3)
+    cache.keep_window("k", 12 * HOUR, 22 * HOUR)
+    assert entry.covered_from == 7 * HOUR
+    assert len(entry.time) == 15

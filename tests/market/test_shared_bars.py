@@ -18,6 +18,7 @@ def _entry(with_forming: bool = True) -> CachedBars:
     values[3, 1] = np.nan
     last = 10 * HOUR if with_forming else 9 * HOUR
     cache.store("k", COLUMNS, 0, 10 * HOUR, time[time <= last], values[time <= last], now=42.5)
+    cache.keep_window("k", 0, 10 * HOUR)
     entry = cache.get("k")
     assert entry is not None
     return entry
@@ -34,6 +35,7 @@ def test_an_entry_is_read_back_as_it_was_written(with_forming: bool) -> None:
     np.testing.assert_array_equal(back.values, entry.values)  # NaN included
     assert (back.covered_from, back.closed_until) == (entry.covered_from, entry.closed_until)
     assert back.forming_time == entry.forming_time
+    assert back.span == entry.span == 10 * HOUR
     assert back.forming_fetched == 1042.5
     if with_forming:
         assert back.forming is not None

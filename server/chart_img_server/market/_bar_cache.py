@@ -3,7 +3,9 @@
 A closed bar never changes, so it is kept until memory is needed; only the forming bar is
 fetched again, once it is older than the refresh period. Each entry remembers which span
 of time it has asked the upstream about, so bars the upstream does not have (before its
-retention, or with no trades) are not asked for again.
+retention, or with no trades) are not asked for again. An entry keeps the bars of the widest
+window asked of it, back from the forming bar: as time passes, older bars go, so that an
+entry does not grow with the server's uptime.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class CachedBars:
     forming_time: int | None = None
     forming: FloatArray | None = None
     forming_fetched: float = 0.0
+    span: int = 0  # the widest window asked of it, in seconds back from the forming bar
 
     def rows(self) -> tuple[IntArray, FloatArray]:
         """Every bar held, the forming one last, oldest first."""
@@ -106,6 +109,21 @@ class BarCache:
         self._entries.move_to_end(key)
         self._evict(frozenset(keep) | {key})
 
+    def keep_window(self, key: Hashable, start: int, forming: int) -> None:
+        """A window from `start` to the forming bar was asked of the entry: it keeps the
+        widest such window's bars and drops older ones."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return
+        entry.span = max(entry.span, forming - start)
+        cut = forming - entry.span
+        if entry.covered_from >= cut:
+            return
+        kept = entry.time >= cut
+        self._bars -= len(entry.time) - int(np.count_nonzero(kept))
+        entry.time, entry.values = entry.time[kept], entry.values[kept]
+        entry.covered_from = cut
+
     def adopt(self, key: Hashable, other: CachedBars, keep: Iterable[Hashable] = ()) -> None:
         """Takes in an entry fetched elsewhere (another process): its closed bars join ours
         when the two spans meet, else the later span replaces ours; the forming bar of the
@@ -119,6 +137,7 @@ class BarCache:
             self._bars -= len(entry.time)
             entry.time, entry.values = _merged(entry, other.time, other.values)
             entry.covered_from = min(entry.covered_from, other.covered_from)
+            entry.span = max(entry.span, other.span)
             self._bars += len(entry.time)
             later = (other.closed_until, other.forming_fetched)
             if later > (entry.closed_until, entry.forming_fetched):

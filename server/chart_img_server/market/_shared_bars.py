@@ -73,6 +73,7 @@ def encode(entry: CachedBars, clock_offset: float = 0.0) -> dict[str, bytes]:
         "time": entry.time.astype("<i8").tobytes(),
         "values": entry.values.astype("<f8").tobytes(),
         "fetched": repr(entry.forming_fetched + clock_offset).encode(),
+        "span": str(entry.span).encode(),
     }
     if entry.forming_time is not None and entry.forming is not None:
         fields["forming_time"] = str(entry.forming_time).encode()
@@ -94,6 +95,7 @@ def decode(fields: Mapping[bytes, bytes], columns: tuple[str, ...]) -> CachedBar
             int(fields[b"covered_from"]),
             int(fields[b"closed_until"]),
             forming_fetched=float(fields[b"fetched"]),
+            span=int(fields[b"span"]),
         )
         if b"forming_time" in fields:
             forming = np.frombuffer(fields[b"forming"], dtype="<f8").astype(np.float64)

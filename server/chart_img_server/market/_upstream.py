@@ -119,6 +119,8 @@ class CachedUpstream:
                     continue
                 self._store(kind, group, batch_start, forming, answered, keys)
                 fetched.extend(group)
+        for key in keys:
+            self._cache.keep_window(key, start, forming)
         await self._share(fetched)
 
     def _needed(self, keys: list[SeriesKey], start: int, forming: int) -> dict[SeriesKey, Fetch]:
