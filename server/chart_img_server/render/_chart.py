@@ -40,6 +40,7 @@ _LEGEND_LINE = 18.0
 _TITLE_ROW = 16.0  # pixels a study pane keeps above its data for its title, when it can
 _PLATE_ALPHA = 0.8  # of the background plate behind legends and titles
 _WATERMARK_INSET = 12.0  # pixels kept free on each side of a watermark shrunk to fit
+_Y_DECIMALS = 6
 _PROFILE_SHARE = 0.28  # of the plot width, for the longest profile row
 
 
@@ -172,7 +173,10 @@ class _Scale:
 
     def y(self, values: FloatArray) -> FloatArray:
         top, height = self.pane.top, self.pane.height
-        result: FloatArray = top + (self.high - values) / (self.high - self.low) * height
+        exact = top + (self.high - values) / (self.high - self.low) * height
+        # Snapped to a millionth of a pixel: a value on a whole pixel, give or take the last
+        # bits the CPU's maths library leaves in the data, then lands on the same pixel.
+        result: FloatArray = np.round(exact, _Y_DECIMALS)
         return result
 
     def y_of(self, value: float) -> float:
@@ -393,7 +397,8 @@ def _draw_profile(
         return
     reach = frame.layout.plot_right * _PROFILE_SHARE / longest
     right = frame.layout.plot_right
-    tops = np.ceil(scale.y(profile.edges[1:]))
+    # A row ends a pixel above the next one's top, even where an edge falls on a whole pixel.
+    tops = np.floor(scale.y(profile.edges[1:])) + 1.0
     bottoms = np.maximum(np.floor(scale.y(profile.edges[:-1])) - 1.0, tops + 1.0)
     first_edge = right - profile.first * reach
     paints = frame.paints
