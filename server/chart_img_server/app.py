@@ -45,6 +45,8 @@ TOO_MANY_FAILED_KEYS = "Too Many Failed Attempts"
 READINESS_TIMEOUT = 2.0
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+# An operation's endpoint: the request, and the plan of the key it presented (None: no plan).
+Operation = Callable[[Request, Plan | None], Awaitable[Response]]
 
 
 @dataclass
@@ -97,10 +99,8 @@ def create_app(
     )
     api = _Api(state)
     app = Starlette(
+        # The busiest first: a request is matched against each route in turn.
         routes=[
-            Route("/healthz", api.health, methods=["GET"]),
-            Route("/readyz", api.ready, methods=["GET"]),
-            Route("/metrics", metrics_endpoint, methods=["GET"]),
             Route("/v3/coinalyze/exchange/list", api.guarded(api.exchanges), methods=["GET"]),
             Route(
                 "/v3/coinalyze/exchange/{exchange_id}",
@@ -114,6 +114,9 @@ def create_app(
                 methods=["POST"],
             ),
             Route(STORAGE_ROUTE + "/{key:path}", api.stored_object, methods=["GET"]),
+            Route("/healthz", api.health, methods=["GET"]),
+            Route("/readyz", api.ready, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
         ],
         middleware=[
             Middleware(AccessLogMiddleware, observers=[count_request]),
@@ -132,7 +135,7 @@ class _Api:
     def __init__(self, state: ServerState) -> None:
         self.state = state
         self.settings = state.settings
-        self._exchange_list: tuple[Catalog, bytes] | None = None
+        self._exchange_list: tuple[Catalog, Response] | None = None
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
@@ -175,7 +178,7 @@ class _Api:
                     logger.info("purged %d expired storage files", removed)
             await anyio.sleep(interval)
 
-    def guarded(self, endpoint: Endpoint) -> Endpoint:
+    def guarded(self, operation: Operation) -> Endpoint:
         """The endpoint behind auth and the rate limit, answering `ApiError`s in shape."""
 
         async def guarded_endpoint(request: Request) -> Response:
@@ -196,8 +199,7 @@ class _Api:
                 if refused is not None:
                     retry_after = {"Retry-After": str(refused.retry_after)}
                     raise ApiError(429, refused.message, retry_after)
-                request.state.plan = found.plan
-                return await endpoint(request)
+                return await operation(request, found.plan)
             except ApiError as error:
                 return error.response()
             except UpstreamBusyError as busy:
@@ -225,27 +227,26 @@ class _Api:
             return JSONResponse(body, 503)
         return JSONResponse({"status": "ready", "services": services})
 
-    async def exchanges(self, request: Request) -> Response:
+    async def exchanges(self, request: Request, plan: Plan | None) -> Response:
         catalog = await self.state.services.market.catalog()
-        # The busiest answer, encoded once per catalogue.
+        # The busiest answer, made once per catalogue (a response holds no state of a request).
         if self._exchange_list is None or self._exchange_list[0] is not catalog:
             body = {"updatedAt": catalog.updated_at, "payload": list(catalog.exchange_ids)}
-            self._exchange_list = (catalog, bytes(JSONResponse(body).body))
-        return Response(self._exchange_list[1], media_type="application/json")
+            self._exchange_list = (catalog, JSONResponse(body))
+        return self._exchange_list[1]
 
-    async def exchange_symbols(self, request: Request) -> Response:
+    async def exchange_symbols(self, request: Request, plan: Plan | None) -> Response:
         catalog = await self.state.services.market.catalog()
         symbols = catalog.symbols(request.path_params["exchange_id"])
         if symbols is None:
             raise ApiError(404, "Exchange Not Found")
         return JSONResponse({"updatedAt": catalog.updated_at, "payload": list(symbols)})
 
-    async def chart(self, request: Request) -> Response:
-        image, image_format = await self.state.pipeline.image(request, request.state.plan)
+    async def chart(self, request: Request, plan: Plan | None) -> Response:
+        image, image_format = await self.state.pipeline.image(request, plan)
         return Response(image, media_type=IMAGE_MEDIA_TYPES[image_format])
 
-    async def store_chart(self, request: Request) -> Response:
-        plan: Plan | None = request.state.plan
+    async def store_chart(self, request: Request, plan: Plan | None) -> Response:
         image, image_format = await self.state.pipeline.image(request, plan)
         retention = None if plan is None else plan.retention
         try:

@@ -118,4 +118,12 @@ def operation_of(scope: Scope) -> str:
 def count_request(scope: Scope, status: int) -> None:
     """Counts an HTTP request by operation and status (the access log's middleware calls
     this once the answer is known, so that a request is observed once)."""
-    REQUESTS.labels(operation_of(scope), str(status)).inc()
+    labels = (operation_of(scope), status)
+    counter = _requests_by_labels.get(labels)
+    if counter is None:
+        counter = _requests_by_labels[labels] = REQUESTS.labels(labels[0], str(status))
+    counter.inc()
+
+
+# Each request's counter, found once: prometheus-client checks the labels on every look-up.
+_requests_by_labels: dict[tuple[str, int], Counter] = {}

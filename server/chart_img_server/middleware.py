@@ -30,10 +30,7 @@ _WILDCARD_BINDS = frozenset({"", "0.0.0.0", "::"})  # noqa: S104  (names no bind
 
 def middleware(settings: Settings) -> list[Middleware]:
     """The server's own middleware, outermost first (the access log wraps them all)."""
-    stack = [
-        Middleware(ResponseHeadersMiddleware),
-        Middleware(AllowedHostsMiddleware, hosts=allowed_hosts(settings)),
-    ]
+    stack = [Middleware(HostsAndHeadersMiddleware, hosts=allowed_hosts(settings))]
     if settings.cors_origins:
         stack.append(
             Middleware(
@@ -63,11 +60,16 @@ class JsonCorsMiddleware(CORSMiddleware):
         return JSONResponse({"message": message}, response.status_code, headers=headers)
 
 
-class ResponseHeadersMiddleware:
-    """Adds `RESPONSE_HEADERS` to every answer the application gives."""
+class HostsAndHeadersMiddleware:
+    """Answers `400 {"message": "Invalid Host"}` to a request whose `Host` the operator did not
+    configure, so that no URL the server builds (storage links) carries a host it was sent;
+    and adds `RESPONSE_HEADERS` to every answer, that one included. One wrapper for both:
+    every request passes through it."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, hosts: frozenset[str]) -> None:
         self.app = app
+        self.hosts = hosts
+        self._served: dict[bytes, bool] = {}  # Host headers seen, whether each is served
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -79,12 +81,35 @@ class ResponseHeadersMiddleware:
                 message["headers"] = _with_response_headers(message.get("headers", ()))
             await send(message)
 
+        if scope["path"] not in _ANY_HOST_PATHS and not self._serves(_host_header(scope)):
+            await error_response(400, INVALID_HOST)(scope, receive, send_with_headers)
+            return
         await self.app(scope, receive, send_with_headers)
 
+    def _serves(self, host: bytes | None) -> bool:
+        # Without a Host header (HTTP/1.0) URLs are built from the bound address.
+        if host is None:
+            return True
+        served = self._served.get(host)
+        if served is None:
+            served = host_name(host.decode("latin-1")) in self.hosts
+            if len(self._served) < _MAX_HOSTS_REMEMBERED:
+                self._served[host] = served
+        return served
 
+
+# Clients send the few names a server has: what is remembered of any others stays bounded.
+_MAX_HOSTS_REMEMBERED = 1024
 _ALWAYS_RAW = [(name.encode(), value.encode()) for name, value in ALWAYS.items()]
 _UNLESS_SET_RAW = [(name.encode(), value.encode()) for name, value in UNLESS_SET.items()]
 _ALWAYS_NAMES = frozenset(name for name, _ in _ALWAYS_RAW)
+
+
+def _host_header(scope: Scope) -> bytes | None:
+    for name, value in scope["headers"]:
+        if name == b"host":
+            return bytes(value)
+    return None
 
 
 def _with_response_headers(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
@@ -94,24 +119,6 @@ def _with_response_headers(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[byt
     present = {name for name, _ in given}
     unset = [(name, value) for name, value in _UNLESS_SET_RAW if name not in present]
     return [*given, *_ALWAYS_RAW, *unset]
-
-
-class AllowedHostsMiddleware:
-    """Answers `400 {"message": "Invalid Host"}` to a request whose `Host` the operator did not
-    configure, so that no URL the server builds (storage links) carries a host it was sent."""
-
-    def __init__(self, app: ASGIApp, hosts: frozenset[str]) -> None:
-        self.app = app
-        self.hosts = hosts
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] not in _ANY_HOST_PATHS:
-            host = Headers(scope=scope).get("host")
-            # Without a Host header (HTTP/1.0) URLs are built from the bound address.
-            if host is not None and host_name(host) not in self.hosts:
-                await error_response(400, INVALID_HOST)(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
 
 
 def allowed_hosts(settings: Settings) -> frozenset[str]:

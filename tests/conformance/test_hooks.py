@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 import schemathesis
-from chart_img_server.middleware import ResponseHeadersMiddleware
+from chart_img_server import Settings
+from chart_img_server.middleware import HostsAndHeadersMiddleware, allowed_hosts
 from chart_img_server.spec import load_spec
 from PIL import Image
 from schemathesis import Case
@@ -144,7 +145,11 @@ def _fake_server(
             Route(STORAGE_PATH, storage_endpoint, methods=["POST"]),
             Route(STORED_PATH, stored_endpoint, methods=["GET"]),
         ],
-        middleware=[Middleware(ResponseHeadersMiddleware)] if headers else [],
+        middleware=(
+            [Middleware(HostsAndHeadersMiddleware, hosts=allowed_hosts(Settings()))]
+            if headers
+            else []
+        ),
     )
 
 

@@ -241,6 +241,23 @@ def test_configured_origins_get_preflights_answered(cors_client: TestClient) -> 
     assert answer.headers["access-control-allow-origin"] == DOCS_ORIGIN
 
 
+def test_an_answer_made_once_carries_each_request_s_headers_alone(
+    cors_client: TestClient,
+) -> None:
+    # The exchange list's response is made once per catalogue: what the middleware adds to
+    # one answer (CORS, the headers on every answer) must not stay in it for the next.
+    answers = [
+        cors_client.get(LIST_PATH, headers={**KEY_HEADERS, "origin": DOCS_ORIGIN}),
+        cors_client.get(LIST_PATH, headers=KEY_HEADERS),
+        cors_client.get(LIST_PATH, headers={**KEY_HEADERS, "origin": DOCS_ORIGIN}),
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    first, third = ([h for h in a.headers.multi_items() if h[0] != "date"] for a in answers[::2])
+    assert first == third
+    assert "access-control-allow-origin" not in answers[1].headers
+    assert len(answers[1].headers.get_list("x-content-type-options")) == 1
+
+
 def test_other_origins_get_a_json_refusal(cors_client: TestClient) -> None:
     response = _preflight(cors_client, "https://evil.example")
     assert response.status_code == 400
