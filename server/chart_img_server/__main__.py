@@ -14,7 +14,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .access_log import log_formatter
+from .access_log import ServerLogHandler, log_formatter, write_access_lines_to
 from .app import create_app
 from .serving import server_config
 from .settings import Settings
@@ -173,7 +173,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _configure_logging(log_format: str = "text") -> None:
     """Every record, ours, uvicorn's or a library's, to stderr: escaped text lines, or one JSON
     object a line (`CHART_IMG_SERVER_LOG_FORMAT=json`)."""
-    handler = logging.StreamHandler()
+    # No line shows a record's thread or process: not asked, they are not looked up for each.
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    handler = ServerLogHandler()
     handler.setFormatter(log_formatter(log_format))
     logging.getLogger().handlers = [handler]
     for name in ("chart_img_server", "uvicorn"):
@@ -181,6 +183,7 @@ def _configure_logging(log_format: str = "text") -> None:
         logger.handlers = [handler]
         logger.setLevel(logging.INFO)
         logger.propagate = False
+    write_access_lines_to(handler)
 
 
 if __name__ == "__main__":

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sys
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -12,10 +15,14 @@ from chart_img_server import Settings
 from chart_img_server.__main__ import _configure_logging
 from chart_img_server.access_log import (
     TEXT_FORMAT,
+    AccessArgs,
+    AccessFormatter,
     JsonFormatter,
+    ServerLogHandler,
     TextFormatter,
     client_address,
     escape_for_log,
+    write_access_lines_to,
 )
 from starlette.testclient import TestClient
 
@@ -114,6 +121,7 @@ def restore_logging() -> Iterator[None]:
         for n in names
     ]
     yield
+    write_access_lines_to(None)
     for logger, handlers, propagate in saved:
         logger.handlers = handlers
         logger.propagate = propagate
@@ -127,7 +135,7 @@ def test_json_logs_are_one_object_a_line_for_every_record(
     client.get(LIST_PATH + "/..%0A127.0.0.1%20%22GET%20/forged%22%20200%1B%00", headers=KEY_HEADERS)
     client.get(LIST_PATH, headers=KEY_HEADERS)
     logging.getLogger("uvicorn.error").warning("uvicorn says\nhello")
-    logging.getLogger("some.library").warning("a library")
+    logging.getLogger("some.library").warning("a library")  # written with the access lines
     lines = capsys.readouterr().err.splitlines()
     entries = [json.loads(line) for line in lines]
     access = [e for e in entries if e["logger"] == "chart_img_server.access"]
@@ -143,10 +151,32 @@ def test_text_logs_cannot_be_forged_through_the_path(
 ) -> None:
     _configure_logging("text")
     client.get("/v3/%0A127.0.0.1:1%20%22GET%20/forged%22%20200%1B[2J%00", headers=KEY_HEADERS)
+    logging.getLogger("chart_img_server").handlers[0].flush()
     [line] = capsys.readouterr().err.splitlines()
     assert "chart_img_server.access:" in line
     assert '"GET /v3/\\x0a127.0.0.1:1 %22GET /forged%22 200\\x1b[2J\\x00" ' in line
     assert line.isprintable()
+
+
+@pytest.mark.parametrize("formatter", [TextFormatter(), JsonFormatter()])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("127.0.0.1:5000", "GET", "/v3/coinalyze/exchange/list", 200, 0.1),
+        ("[2001:db8::1]:0", "POST", '/a\n%22"\x1b\u202e/📈?key=...', 503, 12345.6),
+    ],
+)
+def test_an_access_line_made_without_a_record_reads_as_one_made_from_it(
+    formatter: AccessFormatter, args: AccessArgs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fields = dict(zip(("client", "method", "target", "status", "duration_ms"), args, strict=True))
+    for created in (1_700_000_000.0, 1_700_000_000.9999, 1_700_000_001.0005, 1_733_212_345.25):
+        # A record made at `created`, as logging makes one.
+        monkeypatch.setattr(time, "time", lambda created=created: created)
+        monkeypatch.setattr(time, "time_ns", lambda created=created: int(created * 1e9))
+        record = _record('%s "%s %s" %d %.1fms', *args, **fields)
+        monkeypatch.undo()
+        assert formatter.format_access(created, args) == formatter.format(record)
 
 
 def test_a_text_line_s_time_reads_as_logging_s_own() -> None:
@@ -156,3 +186,58 @@ def test_a_text_line_s_time_reads_as_logging_s_own() -> None:
     record.created += 1.5  # the next second's text is made anew
     record.msecs = 7.0
     assert ours.format(record) == standard.format(record)
+
+
+# Access lines are written in batches; every other record at once.
+
+
+class _Stream(io.StringIO):
+    """A log stream that counts its writes and tells when one happens."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+        self.written = threading.Event()
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        self.written.set()
+        return super().write(text)
+
+
+def _handler(stream: _Stream, flush_interval: float) -> ServerLogHandler:
+    handler = ServerLogHandler(stream, flush_interval)
+    handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
+    return handler
+
+
+def _access(message: str) -> logging.LogRecord:
+    return logging.LogRecord("chart_img_server.access", logging.INFO, "", 0, message, None, None)
+
+
+def test_access_lines_are_gathered_and_written_together_in_time() -> None:
+    stream = _Stream()
+    handler = _handler(stream, flush_interval=0.05)
+    for n in range(100):
+        handler.handle(_access(f"request {n}"))
+    assert stream.getvalue() == ""
+    assert stream.written.wait(timeout=10)
+    handler.acquire()  # the write is done once the timer lets go of the lock
+    handler.release()
+    lines = stream.getvalue().splitlines()
+    assert lines == [f"chart_img_server.access request {n}" for n in range(100)]
+    assert stream.writes == 1
+
+
+def test_another_record_is_written_at_once_after_the_lines_before_it() -> None:
+    stream = _Stream()
+    handler = _handler(stream, flush_interval=3600)
+    handler.handle(_access("first"))
+    handler.handle(logging.LogRecord("uvicorn.error", logging.INFO, "", 0, "hello", None, None))
+    assert stream.getvalue().splitlines() == [
+        "chart_img_server.access first",
+        "uvicorn.error hello",
+    ]
+    handler.handle(_access("second"))
+    handler.flush()  # as logging.shutdown does at exit
+    assert stream.getvalue().splitlines()[-1] == "chart_img_server.access second"
