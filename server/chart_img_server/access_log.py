@@ -216,7 +216,8 @@ class ServerLogHandler(logging.StreamHandler[TextIO]):
         super().__init__(stream if stream is not None else sys.stderr)
         self.flush_interval = flush_interval
         self._gathered: list[str] = []
-        self._flush_due: threading.Timer | None = None
+        self._flusher: threading.Thread | None = None
+        self._closed = threading.Event()
 
     def emit(self, record: logging.LogRecord) -> None:
         # Called under the handler's lock (Handler.handle).
@@ -226,7 +227,7 @@ class ServerLogHandler(logging.StreamHandler[TextIO]):
                 self._write_gathered()
                 self.stream.flush()
             else:
-                self._flush_in_time_once()
+                self._start_flusher()
         except Exception:
             self.handleError(record)  # logging's rule: a record never raises
 
@@ -240,16 +241,10 @@ class ServerLogHandler(logging.StreamHandler[TextIO]):
         self.acquire()
         try:
             self._gathered.append(line)
-            self._flush_in_time_once()
+            self._start_flusher()
         finally:
             self.release()
         return True
-
-    def _flush_in_time_once(self) -> None:
-        if self._flush_due is None:
-            self._flush_due = threading.Timer(self.flush_interval, self._flush_in_time)
-            self._flush_due.daemon = True
-            self._flush_due.start()
 
     def flush(self) -> None:
         self.acquire()
@@ -259,19 +254,31 @@ class ServerLogHandler(logging.StreamHandler[TextIO]):
         finally:
             self.release()
 
+    def close(self) -> None:
+        self._closed.set()
+        super().close()
+
     def _write_gathered(self) -> None:
-        if self._flush_due is not None:
-            self._flush_due.cancel()
-            self._flush_due = None
         lines, self._gathered = "".join(self._gathered), []
         if lines:
             self.stream.write(lines)
 
-    def _flush_in_time(self) -> None:
-        try:
-            self.flush()
-        except Exception:
-            self.handleError(logging.makeLogRecord({"msg": "access lines not written"}))
+    def _start_flusher(self) -> None:
+        # One thread for the handler's life: a thread a flush would scatter its allocations
+        # over the C library's per-thread memory arenas.
+        if self._flusher is None:
+            self._flusher = threading.Thread(
+                target=self._flush_periodically, name="log-flush", daemon=True
+            )
+            self._flusher.start()
+
+    def _flush_periodically(self) -> None:
+        while not self._closed.wait(self.flush_interval):
+            if self._gathered:
+                try:
+                    self.flush()
+                except Exception:
+                    self.handleError(logging.makeLogRecord({"msg": "access lines not written"}))
 
 
 def log_formatter(log_format: str) -> AccessFormatter:

@@ -218,15 +218,18 @@ def _access(message: str) -> logging.LogRecord:
 def test_access_lines_are_gathered_and_written_together_in_time() -> None:
     stream = _Stream()
     handler = _handler(stream, flush_interval=0.05)
+    handler.acquire()  # no flush while the lines arrive
     for n in range(100):
         handler.handle(_access(f"request {n}"))
     assert stream.getvalue() == ""
+    handler.release()
     assert stream.written.wait(timeout=10)
-    handler.acquire()  # the write is done once the timer lets go of the lock
+    handler.acquire()  # the write is done once the flush lets go of the lock
     handler.release()
     lines = stream.getvalue().splitlines()
     assert lines == [f"chart_img_server.access request {n}" for n in range(100)]
     assert stream.writes == 1
+    handler.close()
 
 
 def test_another_record_is_written_at_once_after_the_lines_before_it() -> None:
@@ -241,3 +244,4 @@ def test_another_record_is_written_at_once_after_the_lines_before_it() -> None:
     handler.handle(_access("second"))
     handler.flush()  # as logging.shutdown does at exit
     assert stream.getvalue().splitlines()[-1] == "chart_img_server.access second"
+    handler.close()
