@@ -75,7 +75,7 @@ def _notes() -> list[str]:
         "Every figure is a median over repeats in this run; baselines ran in the same run.",
         "Load generator: wrk (Debian), 1 thread below 2 connections, else 2; loopback only.",
         "Server: one uvicorn process (uvloop, httptools), access log on, rate limit off; "
-        f"render workers (threads): {Settings.from_env().render_threads}.",
+        f"render threads: {Settings.from_env().render_threads}.",
         "Prism: `prism mock` of the same spec, `-v silent`.",
         "Market: the Coinalyze source in process over the fake upstream (ASGI transport), "
         "default budget, cache and refresh; the clocks are the benchmark's, the instant fixed.",

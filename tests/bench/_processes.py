@@ -59,7 +59,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def reference_server(workers: int | None = None) -> Iterator[Service]:
+def reference_server(render_threads: int | None = None) -> Iterator[Service]:
     """`python -m chart_img_server` with a known key, no rate limit and a scratch storage dir."""
     with tempfile.TemporaryDirectory(prefix="chart-img-bench-") as scratch:
         port = free_port()
@@ -71,8 +71,8 @@ def reference_server(workers: int | None = None) -> Iterator[Service]:
         }
         command = [sys.executable, "-m", "chart_img_server", "--host", LOOPBACK]
         command += ["--port", str(port)]
-        if workers is not None:
-            command += ["--workers", str(workers)]
+        if render_threads is not None:
+            command += ["--render-threads", str(render_threads)]
         headers = {"x-api-key": BENCH_KEY}
         base_url = f"http://{LOOPBACK}:{port}"
         log = Path(scratch) / "server.log"
