@@ -224,8 +224,7 @@ class ServerLogHandler(logging.StreamHandler[TextIO]):
         try:
             self._gathered.append(self.format(record) + self.terminator)
             if record.name != logger.name:
-                self._write_gathered()
-                self.stream.flush()
+                self.flush()
             else:
                 self._start_flusher()
         except Exception:
